@@ -1,0 +1,75 @@
+"""Market features of one contiguous run of candles, vectorised with pandas.
+
+Each column at row t uses rows <= t of the run only (shifts, trailing rolling windows and a
+forward recursion), so a feature never sees the future or the other side of a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from adapters.features.liquidity import abdi_ranaldo, corwin_schultz
+from domain.features import FeatureSpec
+
+
+def true_range(high: pd.Series, low: pd.Series, close: pd.Series) -> pd.Series:
+    """As domain.indicators.true_range, except that the first bar, which has no previous close, is NaN."""
+    h, lo, previous = high.to_numpy(), low.to_numpy(), close.shift(1).to_numpy()
+    ranges = np.maximum(h - lo, np.maximum(np.abs(h - previous), np.abs(lo - previous)))
+    ranges[:1] = np.nan
+    return pd.Series(ranges, index=high.index)
+
+
+def wilder_atr(tr: pd.Series, period: int) -> pd.Series:
+    """Wilder's ATR over a run: seeded with the mean of the first ``period`` true ranges (bars
+    1..period), then ``atr += (tr - atr) / period``; equal to domain.indicators.wilder_atr over the
+    run up to each bar."""
+    values = tr.to_numpy()
+    atr = np.full(len(values), np.nan)
+    if len(values) > period:
+        seeded = np.concatenate([[values[1: period + 1].mean()], values[period + 1:]])
+        atr[period:] = pd.Series(seeded).ewm(alpha=1.0 / period, adjust=False).mean().to_numpy()
+    return pd.Series(atr, index=tr.index)
+
+
+def run_features(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, np.ndarray]:
+    """``frame`` holds open, high, low, close, volume (and optionally quote_volume, trades,
+    taker_buy_volume) of one contiguous run."""
+    high, low, close, volume = frame["high"], frame["low"], frame["close"], frame["volume"]
+    log_close = _apply(np.log, close)
+    one_bar = log_close.diff()
+    out: dict[str, pd.Series] = {f"ret_{w}": log_close - log_close.shift(w) for w in spec.return_windows}
+    out[f"natr_{spec.atr_period}"] = wilder_atr(true_range(high, low, close), spec.atr_period) / close
+    for w in spec.volatility_windows:
+        out[f"rv_{w}"] = one_bar.rolling(w).std(ddof=0)
+    hl = _apply(np.log, high / low)
+    out["hl_range"] = hl
+    out[f"hl_range_{spec.range_window}"] = hl.rolling(spec.range_window).mean()
+    log_volume = _apply(np.log1p, volume)
+    out["log_volume"] = log_volume
+    out[f"volume_z_{spec.volume_window}"] = _zscore(log_volume, spec.volume_window)
+    out[f"cs_spread_{spec.spread_window}"] = corwin_schultz(high, low, close, spec.spread_window)
+    out[f"ar_spread_{spec.spread_window}"] = abdi_ranaldo(high, low, close, spec.spread_window)
+    if "quote_volume" in frame:
+        out["log_quote_volume"] = _apply(np.log1p, frame["quote_volume"])
+    if "trades" in frame:
+        out["log_trades"] = _apply(np.log1p, frame["trades"])
+    if "taker_buy_volume" in frame:
+        # an empty bar has no buyers or sellers: call it balanced rather than NaN
+        out["taker_buy_ratio"] = (frame["taker_buy_volume"] / volume.where(volume > 0)).fillna(0.5)
+    return {name: series.to_numpy(dtype=np.float64) for name, series in out.items()}
+
+
+def _apply(function: Callable[[np.ndarray], np.ndarray], series: pd.Series) -> pd.Series:
+    return pd.Series(function(series.to_numpy()), index=series.index)
+
+
+def _zscore(values: pd.Series, window: int) -> pd.Series:
+    """Of log volume, whose tails are far lighter than volume's; a flat window scores 0."""
+    rolling = values.rolling(window)
+    mean, std = rolling.mean(), rolling.std(ddof=0)
+    z = (values - mean) / std.where(std > 0)
+    return z.where(std.isna() | (std > 0), 0.0)

@@ -1,0 +1,24 @@
+"""Stored candles as a pandas frame, for research and training code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from adapters.parquet.store import ParquetCandleStore
+from domain.market import Pair, datetime_to_ms
+
+
+def read_frame(store: ParquetCandleStore, pair: Pair, start: datetime | None = None,
+               end: datetime | None = None) -> pd.DataFrame:
+    """open, high, low, close, volume indexed by a UTC DatetimeIndex of open times (``start <= t < end``)."""
+    candles = store.load(pair, None if start is None else datetime_to_ms(start),
+                         None if end is None else datetime_to_ms(end))
+    index = pd.DatetimeIndex(pd.to_datetime(candles.open_time_ms, unit="ms", utc=True), name="open_time")
+    return pd.DataFrame(
+        {"open": candles.open, "high": candles.high, "low": candles.low, "close": candles.close,
+         "volume": candles.volume},
+        index=index,
+        copy=False,
+    )

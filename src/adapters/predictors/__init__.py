@@ -1,0 +1,1 @@
+"""Predictors behind the Predictor port: the deterministic baseline; torch models come with training."""

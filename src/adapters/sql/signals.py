@@ -1,0 +1,82 @@
+"""The risk book's signal rows in SQL (SQLite or Postgres)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.sql.tables import risk_book
+from application.ports import SignalRepository
+from domain.market import Direction, Pair
+from domain.signals import Mode, Signal, Tier
+
+
+class SqlSignalRepository(SignalRepository):
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def add(self, signal: Signal) -> bool:
+        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        statement = (insert(risk_book).values(**_row(signal)).on_conflict_do_nothing(index_elements=["signal_id"])
+                     .returning(risk_book.c.id))
+        # rowcount is unreliable with RETURNING-capable drivers; a returned id means a new row
+        with self._engine.begin() as connection:
+            return connection.execute(statement).first() is not None
+
+    def get(self, signal_id: str) -> Signal | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(risk_book).where(risk_book.c.signal_id == signal_id)).first()
+        return None if row is None else _signal(row._mapping)
+
+    def list(self, pair: Pair | None = None, limit: int | None = None) -> Sequence[Signal]:
+        query = sa.select(risk_book).order_by(risk_book.c.entry_time, risk_book.c.signal_id)
+        if pair is not None:
+            query = query.where(risk_book.c.pair == pair.symbol)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as connection:
+            return [_signal(row._mapping) for row in connection.execute(query)]
+
+    def count(self) -> int:
+        with self._engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(risk_book)).scalar_one())
+
+
+def _row(signal: Signal) -> dict[str, Any]:
+    return {
+        "signal_id": signal.signal_id,
+        "pair": signal.pair.symbol,
+        "tier": signal.tier.value,
+        "confidence": signal.confidence,
+        "direction": signal.direction.value,
+        "entry_time": signal.created_at,
+        "entry_price": signal.entry,
+        "tp_price": signal.take_profit,
+        "sl_price": signal.stop_loss,
+        "rr_expected": signal.rr,
+        "mode": signal.mode.value,
+        "model_version": signal.model_version,
+    }
+
+
+def _signal(row: Any) -> Signal:
+    entry_time: datetime = row["entry_time"]
+    # SQLite keeps no offset; every stored time is UTC
+    entry_time = entry_time.replace(tzinfo=UTC) if entry_time.tzinfo is None else entry_time.astimezone(UTC)
+    return Signal(
+        signal_id=row["signal_id"],
+        pair=Pair(row["pair"]),
+        direction=Direction(row["direction"]),
+        entry=row["entry_price"],
+        take_profit=row["tp_price"],
+        stop_loss=row["sl_price"],
+        confidence=row["confidence"],
+        tier=Tier(row["tier"]),
+        created_at=entry_time,
+        mode=Mode(row["mode"]),
+        model_version=row["model_version"],
+    )

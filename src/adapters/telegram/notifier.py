@@ -1,0 +1,428 @@
+"""Telegram notifier: delivers the trader's messages with python-telegram-bot's ``Bot.send_message``.
+
+Plain text, no ``parse_mode``: messages carry prices, pairs and free text such as ``R:R < 1`` that
+HTML or MarkdownV2 would reject unless every special character were escaped, and splitting a long
+message could cut a tag in half. Plain text is shown exactly as written.
+
+The runtime loop is synchronous while python-telegram-bot is asyncio-only, so each notifier owns a
+private event loop, created with its ``Bot`` on the first ``send`` and closed (Bot shut down, loop
+closed) by ``close()``. ``send`` blocks; it refuses to run on a thread that is already running an
+event loop (call it through ``asyncio.to_thread`` there). Calls are serialised by a lock.
+
+Failures: network errors, timeouts, 5xx and flood control (429 ``RetryAfter``) are retried up to
+``retries`` times, waiting ``backoff_s * 2**n`` or the server's ``retry_after``, each wait capped at
+``max_delay_s``; then :class:`~application.errors.NotifierError`. Refusals that no retry can fix
+(401/404 bad token, 403 bot blocked, 400 chat not found, chat migrated) raise ``NotifierError`` at
+once. Delivery is at least once: a request that timed out may have reached Telegram, so its retry
+can show the message twice.
+
+Messages longer than Telegram's 4096 characters (counted, as Telegram does, in UTF-16 code units)
+are split, at the last line break that fits where there is one, and sent in order.
+
+The bot token is a credential and is part of every Bot API URL, so python-telegram-bot and httpx
+put it into error messages (``Bot.initialize`` even writes it out in full when getMe is refused) and
+httpx logs every request URL at INFO. This adapter therefore masks it as ``***`` in every exception
+it raises (raised with no chained cause or context), in its repr, and in the log records of the
+``httpx``, ``httpcore`` and ``telegram`` loggers, through a logging filter installed when a
+notifier is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import warnings
+from datetime import timedelta
+from types import TracebackType
+from typing import Final
+from urllib.parse import quote
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from application.errors import NotifierError
+from application.ports import Notifier
+
+TELEGRAM_MAX_MESSAGE_LENGTH: Final = 4096
+DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"
+MASK: Final = "***"
+_MAX_DETAIL: Final = 300  # characters of a failure's description kept in errors and logs
+
+# Library loggers whose records may carry a Bot API URL (and so the token); children included.
+_LIBRARY_LOGGERS: Final = ("httpx", "httpcore", "telegram")
+
+_log = logging.getLogger(__name__)
+
+
+class _BotToken:
+    """The token, kept out of repr, with every form in which it may show up in a text."""
+
+    __slots__ = ("_forms", "_value")
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        forms = {value, quote(value), quote(value, safe="")}
+        _, _, secret = value.partition(":")
+        if len(secret) >= 8:  # the secret half alone, however the bot id around it is written
+            forms.update({secret, quote(secret, safe="")})
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def mask(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, MASK)
+        return text
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+
+class _MaskingLogFilter(logging.Filter):
+    """Rewrites log records that mention a registered token. Tokens are never unregistered:
+    a closed notifier's token is as secret as a live one."""
+
+    def __init__(self) -> None:
+        super().__init__(name="")
+        self._tokens: tuple[_BotToken, ...] = ()
+        self._lock = threading.Lock()
+
+    def register(self, token: _BotToken) -> None:
+        with self._lock:
+            self._tokens = (*self._tokens, token)
+
+    def mask(self, text: str) -> str:
+        for token in self._tokens:
+            text = token.mask(text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._tokens:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: mask what there is
+            message = f"{record.msg} {record.args}"
+        masked = self.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            masked = self.mask(text)
+            if masked != text:
+                record.exc_text, record.exc_info = masked, None
+        elif record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
+        return True
+
+
+_LOG_FILTER: Final = _MaskingLogFilter()
+
+
+def _protect_logs(token: _BotToken | None = None) -> None:
+    """Register the token (if given) and put the filter on every library logger that may print it.
+
+    Logger filters apply only to records logged on that very logger, so the filter goes on each
+    existing child logger too. httpx imports httpcore (and its loggers come into being) only when a
+    client is built, so this runs again once the Bot exists.
+    """
+    if token is not None:
+        _LOG_FILTER.register(token)
+    prefixes = tuple(f"{root}." for root in _LIBRARY_LOGGERS)
+    names = {*_LIBRARY_LOGGERS, __name__}
+    names.update(name for name in list(logging.root.manager.loggerDict) if name.startswith(prefixes))
+    for name in names:
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _longest_prefix(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` that fits in ``limit`` UTF-16 code units (whole characters)."""
+    if _utf16_length(text) <= limit:
+        return text
+    used = 0
+    for index, char in enumerate(text):
+        width = 2 if ord(char) > 0xFFFF else 1
+        if used + width > limit:
+            return text[:index]
+        used += width
+    return text
+
+
+def split_message(text: str, limit: int = TELEGRAM_MAX_MESSAGE_LENGTH) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` UTF-16 code units, in order.
+
+    A part ends at the last line break that fits (the break itself is dropped, so
+    ``"\\n".join(parts) == text`` when every cut fell on one); a line longer than the limit is cut
+    hard. Parts that would be blank (Telegram rejects them) are left out.
+    """
+    if limit < 2:
+        raise ValueError(f"limit must be at least 2, got {limit}")
+    parts: list[str] = []
+    rest = text
+    while _utf16_length(rest) > limit:
+        head = _longest_prefix(rest, limit)
+        cut = head.rfind("\n")
+        if cut > 0:
+            parts.append(head[:cut])
+            rest = rest[cut + 1 :]
+        else:
+            parts.append(head)
+            rest = rest[len(head) :]
+    parts.append(rest)
+    return [part for part in parts if part.strip()]
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    # python-telegram-bot 22.2+ warns that the int form of retry_after is deprecated; both forms work
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def _normalise_chat_id(chat_id: str | int) -> str | int:
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int | str):
+        raise TypeError(f"chat_id must be an int or a str, got {type(chat_id).__name__}")
+    if isinstance(chat_id, int):
+        return chat_id
+    text = chat_id.strip()
+    if not text:
+        raise ValueError("chat_id must not be empty")
+    try:
+        return int(text)
+    except ValueError:
+        return text  # a public channel's @username
+
+
+def _refuse_inside_running_loop(action: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        f"TelegramNotifier.{action}() is synchronous and cannot run on a thread that is running an "
+        "event loop; call it through asyncio.to_thread()"
+    )
+
+
+class _MaskedBot(Bot):
+    """Bot's own repr shows the token; this one does not."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Bot[token={MASK}]"
+
+
+class TelegramNotifier(Notifier):
+    """Sends each message to one Telegram chat through the Bot API. See the module docstring."""
+
+    def __init__(
+        self,
+        bot_token: str,
+        chat_id: str | int,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout_s: float = 10.0,
+        retries: int = 3,
+        *,
+        backoff_s: float = 1.0,
+        max_delay_s: float = 10.0,
+    ) -> None:
+        if not isinstance(bot_token, str) or not bot_token or any(c.isspace() for c in bot_token):
+            raise ValueError("bot_token must be a non-empty string without whitespace")
+        self._token = _BotToken(bot_token)
+        _protect_logs(self._token)
+        self._chat_id = _normalise_chat_id(chat_id)
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must be an http(s) URL, got {self._token.mask(base_url)!r}")
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        if retries < 0:
+            raise ValueError(f"retries must be zero or more, got {retries}")
+        if backoff_s < 0 or max_delay_s < 0:
+            raise ValueError(f"backoff_s and max_delay_s must not be negative, got {backoff_s}, {max_delay_s}")
+        self._base_url = base_url
+        self._timeout_s = float(timeout_s)
+        self._retries = retries
+        self._backoff_s = float(backoff_s)
+        self._max_delay_s = float(max_delay_s)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bot: Bot | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"TelegramNotifier(chat_id={self._chat_id!r}, base_url={self._token.mask(self._base_url)!r}, "
+            f"token={MASK!r})"
+        )
+
+    # -- the port -------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Deliver ``text`` (split when longer than Telegram allows); raise NotifierError on failure."""
+        parts = split_message(text)
+        if not parts:
+            raise ValueError("cannot send an empty message")
+        _refuse_inside_running_loop("send")
+        with self._lock:
+            loop = self._open()
+            loop.run_until_complete(self._deliver_all(parts))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Shut the Bot down and close the private event loop. Idempotent; a later ``send`` opens
+        a fresh loop and Bot."""
+        _refuse_inside_running_loop("close")
+        with self._lock:
+            loop, bot = self._loop, self._bot
+            self._loop = self._bot = None
+            if loop is None or loop.is_closed():
+                return
+            problem: str | None = None
+            try:
+                if bot is not None:
+                    loop.run_until_complete(bot.shutdown())
+                pending = asyncio.all_tasks(loop)
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            except Exception as exc:
+                problem = self._describe(exc)
+            finally:
+                loop.close()
+            if problem is not None:
+                _log.warning("telegram notifier did not shut down cleanly: %s", problem)
+
+    def __enter__(self) -> TelegramNotifier:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _open(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self._bot = self._build_bot()
+            _protect_logs()  # the HTTP client now exists, and with it httpcore's loggers
+            self._loop = asyncio.new_event_loop()
+        return self._loop
+
+    def _build_bot(self) -> Bot:
+        problem: str | None = None
+        try:
+            return _MaskedBot(
+                self._token.reveal(),
+                base_url=self._base_url,
+                request=self._request(),
+                get_updates_request=self._request(),
+            )
+        except Exception as exc:
+            problem = self._describe(exc)
+        raise NotifierError(f"cannot build the Telegram bot: {problem}")
+
+    def _request(self) -> HTTPXRequest:
+        timeout = self._timeout_s
+        return HTTPXRequest(
+            connection_pool_size=1,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        )
+
+    def _describe(self, exc: BaseException) -> str:
+        """The exception as one masked line, cut short (a proxy's 502 page can be long)."""
+        text = _LOG_FILTER.mask(self._token.mask(f"{type(exc).__name__}: {exc}"))
+        return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
+
+    def _require_bot(self) -> Bot:
+        if self._bot is None:
+            raise RuntimeError("the notifier is closed")
+        return self._bot
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self._backoff_s * 2.0 ** (attempt - 1), self._max_delay_s)
+
+    async def _deliver_all(self, parts: list[str]) -> None:
+        for number, part in enumerate(parts, start=1):
+            label = f" (part {number} of {len(parts)})" if len(parts) > 1 else ""
+            await self._deliver(part, label)
+
+    async def _deliver(self, text: str, label: str) -> None:
+        """One message, with bounded retries. Errors are turned into masked NotifierErrors and
+        raised outside every ``except`` block, so that they chain nothing that shows the token.
+        The Bot is reached through ``self`` rather than a local: tracebacks that print locals would
+        otherwise print its repr."""
+        attempts = self._retries + 1
+        for attempt in range(1, attempts + 1):
+            permanent: str | None = None
+            transient: str | None = None
+            delay = 0.0
+            try:
+                await self._require_bot().initialize()  # getMe once; verifies the token
+                await self._require_bot().send_message(chat_id=self._chat_id, text=text)
+                return
+            except RetryAfter as exc:
+                transient = self._describe(exc)
+                delay = min(_retry_after_seconds(exc), self._max_delay_s)
+            except InvalidToken as exc:
+                permanent = f"the bot token was rejected: {self._describe(exc)}"
+            except ChatMigrated as exc:
+                permanent = f"the chat moved to chat id {exc.new_chat_id}; configure that id instead"
+            except (BadRequest, Forbidden, Conflict, EndPointNotFound) as exc:  # BadRequest before NetworkError
+                permanent = self._describe(exc)
+            except NetworkError as exc:  # includes TimedOut, 5xx and connection failures
+                transient = self._describe(exc)
+                delay = self._backoff(attempt)
+            except TelegramError as exc:  # e.g. an unreadable response body
+                permanent = self._describe(exc)
+            except Exception as exc:
+                permanent = self._describe(exc)
+            if permanent is not None:
+                raise NotifierError(f"Telegram message{label} not delivered: {permanent}")
+            if attempt == attempts:
+                break
+            _log.warning(
+                "telegram send failed%s (%s); retry %d of %d in %.2fs",
+                label,
+                transient,
+                attempt,
+                self._retries,
+                delay,
+            )
+            await asyncio.sleep(delay)
+        raise NotifierError(f"Telegram message{label} not delivered after {attempts} attempts: {transient}")

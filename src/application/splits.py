@@ -1,0 +1,46 @@
+"""Use case: the walk-forward periods over the stored history, with the rows each holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from application.ports_data import CandleStore
+from domain.market import Pair, ms_to_datetime
+from domain.splits import DEFAULT_EMBARGO, PeriodCoverage, Split, assess, default_split, rolling_splits
+
+
+@attrs.frozen
+class RollingSpec:
+    train_months: int
+    validate_months: int
+    step_months: int
+
+
+@attrs.frozen
+class SplitPlan:
+    split: Split
+    coverage: dict[Pair, list[PeriodCoverage]]
+
+    @property
+    def usable(self) -> bool:
+        return all(c.usable for periods in self.coverage.values() for c in periods)
+
+
+def plan_splits(store: CandleStore, pairs: Sequence[Pair], now: datetime, rolling: RollingSpec | None = None,
+                embargo: timedelta = DEFAULT_EMBARGO, min_coverage: float = 0.5) -> list[SplitPlan]:
+    """Default periods, or rolling windows spanning the stored history of the pairs."""
+    times = {pair: store.load(pair).open_time_ms for pair in pairs}
+    if rolling is None:
+        splits = [default_split(now, embargo)]
+    else:
+        held = [t for t in times.values() if len(t)]
+        if not held:
+            return []
+        first = ms_to_datetime(min(int(t[0]) for t in held))
+        last = ms_to_datetime(max(int(t[-1]) for t in held) + 60_000)
+        splits = rolling_splits(first, last, rolling.train_months, rolling.validate_months, rolling.step_months,
+                                embargo)
+    return [SplitPlan(s, {p: assess(s, t, min_coverage) for p, t in times.items()}) for s in splits]

@@ -1,0 +1,294 @@
+"""`tradeai data`: download, import, validate, list and split the 1-minute candle store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json
+
+DEFAULT_PAIRS = "BTCUSDT,ETHUSDT,BNBUSDT"
+
+
+def _data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="DATA_DIR",
+                        default="data", show_default=True,
+                        help="Data folder (env DATA_DIR); candles live under <data-dir>/candles/.")(command)
+
+
+def _json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
+
+
+def _pairs_option(default: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--pairs", default=default, show_default=default is not None,
+                        help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT"
+                        + ("" if default else " (default: all stored)."))
+
+
+def _parse_pairs(text: str | None) -> list[Any] | None:
+    from domain.market import Pair
+
+    if not text:
+        return None
+    try:
+        return [Pair.parse(p) for p in text.split(",") if p.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--pairs") from None
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2020-01-01 or 2020-01-01T12:00)",
+                                 param_hint=option) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _store(data_dir: Path) -> Any:
+    from adapters.parquet import ParquetCandleStore
+
+    return ParquetCandleStore.in_data_dir(data_dir)
+
+
+def _fail(message: str, code: int = EXIT_FAILURE) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+def data() -> None:
+    """Market data: 1-minute candles from Binance, validated, stored in parquet and split for
+    walk-forward work. Exit codes: 0 ok, 1 failure, 2 bad usage or bad input."""
+
+
+@data.command()
+@_pairs_option(DEFAULT_PAIRS)
+@click.option("--start", required=True, help="First open time to fetch (ISO, UTC), e.g. 2020-01-01.")
+@click.option("--end", help="Stop before this time (ISO, UTC). Default: now.")
+@click.option("--base-url", envvar="BINANCE_BASE_URL", default="https://api.binance.com", show_default=True,
+              help="Binance REST endpoint (env BINANCE_BASE_URL).")
+@_data_dir_option
+@_json_option
+def download(pairs: str, start: str, end: str | None, base_url: str, data_dir: Path, as_json: bool) -> None:
+    """Download closed candles from Binance REST, resuming where the store ends."""
+    chosen = _parse_pairs(pairs) or []
+    start_at = _parse_time(start, "--start") or datetime.now(UTC)
+    end_at = _parse_time(end, "--end") or datetime.now(UTC)
+    if start_at >= end_at:
+        raise click.BadParameter("--start must be before --end", param_hint="--start")
+    reports, error = run_download(chosen, start_at, end_at, base_url, _store(data_dir), show_progress=not as_json)
+    if as_json:
+        echo_json({"pairs": reports, "error": error})
+    else:
+        for report in reports:
+            click.echo(f"{report['pair']}: fetched {report['fetched']:,}, added {report['added']:,} "
+                       f"(resumed from {report['resumed_from']})")
+    if error:
+        _fail(error)
+
+
+@data.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--pair", help="Pair of every file (default: read from each file name, e.g. BTCUSDT-1m-2024-01.zip).")
+@click.option("--format", "layout", type=click.Choice(["auto", "ohlcv", "binance"]), default="auto", show_default=True,
+              help="ohlcv: header open_time,open,high,low,close,volume; binance: data.binance.vision 12 columns.")
+@click.option("--skip-bad-rows", is_flag=True, help="Import the good rows and report how many were skipped.")
+@_data_dir_option
+@_json_option
+def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_rows: bool, data_dir: Path,
+            as_json: bool) -> None:
+    """Import candle files (folders: every *.csv, *.csv.gz and *.zip inside). Nothing is written
+    when a row is bad, unless --skip-bad-rows."""
+    from application.ingest import ImportCandles
+    from application.ingest_report import describe_import, import_payload
+    from application.ports_data import DataError
+
+    files = expand_paths(paths)
+    if not files:
+        _fail("no candle files found in " + ", ".join(map(str, paths)), EXIT_USAGE)
+    chosen = (_parse_pairs(pair) or [None])[0]
+    try:
+        report = ImportCandles(SniffingReader(layout), _store(data_dir))([str(f) for f in files], skip_bad_rows, chosen)
+    except DataError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        _fail(f"the store under {data_dir} could not be written ({exc})")
+    if as_json:
+        echo_json(import_payload(report))
+    else:
+        click.echo(describe_import(report), err=not report.written)
+    if not report.written:
+        sys.exit(EXIT_USAGE)
+
+
+@data.command()
+@_pairs_option(None)
+@click.option("--extreme-mads", type=float, default=25.0, show_default=True,
+              help="Returns beyond this many robust deviations are flagged as extreme.")
+@click.option("--max-gaps", type=int, default=50, show_default=True, help="Gaps listed per pair in text output.")
+@_data_dir_option
+@_json_option
+def validate(pairs: str | None, extreme_mads: float, max_gaps: int, data_dir: Path, as_json: bool) -> None:
+    """Check the stored candles: gaps, duplicates, grid, OHLC, volume, extreme returns."""
+    from application.ingest_report import describe_quality, quality_payload
+    from application.ingest_validate import validate_store
+    from domain.data_quality import QualityThresholds
+
+    store = _store(data_dir)
+    reports = validate_store(store, _parse_pairs(pairs), QualityThresholds(extreme_return_mads=extreme_mads))
+    if not reports:
+        _fail(f"no candles stored under {store.root}")
+    if as_json:
+        echo_json({p.symbol: quality_payload(r) for p, r in reports.items()})
+    else:
+        for p, r in reports.items():
+            click.echo(describe_quality(p.symbol, r, max_gaps))
+    if any(r.row_errors or r.rows == 0 for r in reports.values()):
+        sys.exit(EXIT_FAILURE)
+
+
+@data.command(name="list")
+@_pairs_option(None)
+@_data_dir_option
+@_json_option
+def list_(pairs: str | None, data_dir: Path, as_json: bool) -> None:
+    """Coverage per pair and month."""
+    from application.ingest_report import coverage_payload, describe_coverage
+    from application.ingest_validate import coverage_by_month
+
+    payload = coverage_payload(coverage_by_month(_store(data_dir), _parse_pairs(pairs)))
+    if as_json:
+        echo_json(payload)
+    else:
+        click.echo(describe_coverage(payload) or "no candles stored")
+
+
+@data.command()
+@_pairs_option(None)
+@click.option("--rolling", is_flag=True, help="Rolling windows instead of the default periods.")
+@click.option("--train-months", type=click.IntRange(min=1), default=12, show_default=True)
+@click.option("--validate-months", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--step-months", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--embargo-minutes", type=click.IntRange(min=0), default=15, show_default=True,
+              help="Gap between periods; at least the longest label horizon.")
+@click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Share of a period's minutes that must be stored for it to be usable.")
+@click.option("--now", "now_text", help="End of the test period (ISO, UTC). Default: now.")
+@_data_dir_option
+@_json_option
+def splits(pairs: str | None, rolling: bool, train_months: int, validate_months: int, step_months: int,
+           embargo_minutes: int, min_coverage: float, now_text: str | None, data_dir: Path, as_json: bool) -> None:
+    """Walk-forward periods (train 2020-2023, validation 2024, test 2025-) or rolling windows,
+    with the rows each period holds per pair; periods with too little data are flagged."""
+    from application.ingest_report import describe_splits, splits_payload
+    from application.splits import RollingSpec, plan_splits
+
+    store = _store(data_dir)
+    chosen = _parse_pairs(pairs) or store.pairs()
+    spec = RollingSpec(train_months, validate_months, step_months) if rolling else None
+    now = _parse_time(now_text, "--now") or datetime.now(UTC)
+    plans = plan_splits(store, chosen, now, spec, timedelta(minutes=embargo_minutes), min_coverage)
+    if as_json:
+        echo_json(splits_payload(plans))
+    else:
+        click.echo(describe_splits(plans) or "no periods: the store holds too little history")
+
+
+_CANDLE_SUFFIXES = (".csv", ".csv.gz", ".zip")
+
+
+def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(_CANDLE_SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+class SniffingReader:
+    """Chooses the reader per file: zip archives and header-less files are data.binance.vision
+    klines, files with a header are plain OHLCV."""
+
+    def __init__(self, layout: str = "auto") -> None:
+        from adapters.binance import BinanceArchiveReader
+        from adapters.files import OhlcvCsvReader
+
+        self._archive = BinanceArchiveReader()
+        self._ohlcv = OhlcvCsvReader()
+        self._layout = layout
+
+    def read(self, path: str, pair: Any = None) -> Any:
+        reader = self._archive if self._is_archive(Path(path)) else self._ohlcv
+        return reader.read(path, pair)
+
+    def _is_archive(self, path: Path) -> bool:
+        if self._layout != "auto":
+            return self._layout == "binance"
+        if path.suffix == ".zip":
+            return True
+        import gzip
+
+        from application.ports_data import CandleFileError
+
+        try:
+            with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
+                first = handle.read(1)
+        except (OSError, EOFError) as exc:
+            raise CandleFileError(f"{path}: cannot be read ({exc})") from exc
+        return first.isdigit()
+
+
+def run_download(pairs: list[Any], start: datetime, end: datetime, base_url: str, store: Any,
+                 show_progress: bool) -> tuple[list[dict[str, Any]], str]:
+    """Download each pair in turn with a progress bar; the first failure stops the rest."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from adapters.binance import BinanceKlineFeed, BinanceRestClient
+    from application.ingest_download import DownloadCandles
+    from application.ingest_report import iso
+    from application.ports_data import DataError
+    from domain.market import datetime_to_ms
+
+    client = BinanceRestClient(base_url)
+    use_case = DownloadCandles(BinanceKlineFeed(client), store)
+    start_ms, end_ms = datetime_to_ms(start), datetime_to_ms(end)
+    reports: list[dict[str, Any]] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f} min"),
+               TimeRemainingColumn())
+    try:
+        with Progress(*columns, disable=not show_progress, console=_stderr_console()) as progress:
+            for pair in pairs:
+                resume = use_case.resume_point(pair, start_ms, end_ms)
+                task = progress.add_task(pair.symbol, total=(end_ms - resume) // 60_000)
+
+                def advance(_rows: int, reached_ms: int, task: Any = task, resume: int = resume) -> None:
+                    progress.update(task, completed=(reached_ms - resume) // 60_000 + 1)
+
+                report = use_case(pair, start_ms, end_ms, advance)
+                progress.update(task, completed=(end_ms - resume) // 60_000)
+                reports.append({"pair": report.pair, "resumed_from": iso(report.resumed_from_ms),
+                                "fetched": report.fetched, "added": report.added, "conflicts": report.conflicts})
+    except DataError as exc:
+        return reports, str(exc)
+    except OSError as exc:
+        return reports, f"the store could not be written ({exc})"
+    finally:
+        client.close()
+    return reports, ""
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

@@ -1,0 +1,156 @@
+"""`tradeai db`: schema upgrades, backups, restores and retention of the risk book.
+
+Exit codes: 0 ok, 1 failure, 2 bad usage. The database URL comes from the settings (store.url,
+env DATABASE_URL); it is only ever shown with its password masked.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from entrypoints.cli.common import EXIT_FAILURE, echo_json, settings_from_context
+
+
+def _json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
+
+
+def _report(payload: dict[str, Any], as_json: bool, text: str) -> None:
+    if as_json:
+        echo_json(payload)
+    else:
+        click.echo(text)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_FAILURE)
+
+
+def _store_url(ctx: click.Context) -> str:
+    return settings_from_context(ctx).settings.store.url
+
+
+def _guarded(action: Callable[[], Any], url: str) -> Any:
+    """Run ``action``, turning expected failures into one masked line and exit 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from adapters.sql import masked_url
+    from adapters.sql.backup import BackupError
+    from adapters.sql.retention import ArchiveError
+
+    try:
+        return action()
+    except (BackupError, ArchiveError, OSError) as exc:
+        _fail(_scrub(str(exc), url))
+    except SQLAlchemyError as exc:
+        # the driver's own message, without the statement and parameters SQLAlchemy appends
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        _fail(f"database {masked_url(url)}: {_scrub(detail, url)}")
+
+
+def _scrub(text: str, url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    password = make_url(url).password
+    return text.replace(str(password), "***") if password else text
+
+
+@click.group()
+def db() -> None:
+    """The store (SQLite or Postgres): upgrade the schema, back up, restore, archive old rows."""
+
+
+@db.command()
+@_json_option
+@click.pass_context
+def upgrade(ctx: click.Context, as_json: bool) -> None:
+    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    from adapters.sql import create_engine, masked_url
+    from adapters.sql import upgrade as upgrade_schema
+
+    url = _store_url(ctx)
+
+    def run() -> None:
+        engine = create_engine(url)
+        try:
+            upgrade_schema(engine)
+        finally:
+            engine.dispose()
+
+    _guarded(run, url)
+    _report({"store": masked_url(url), "revision": "head"}, as_json, f"{masked_url(url)}: schema at head")
+
+
+@db.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file to write (Postgres: pg_dump custom format; SQLite: a database copy).")
+@_json_option
+@click.pass_context
+def backup(ctx: click.Context, out: Path, as_json: bool) -> None:
+    """Write a consistent backup of the store to a file (atomically)."""
+    from adapters.sql import masked_url
+    from adapters.sql.backup import backup as run_backup
+
+    url = _store_url(ctx)
+    path = _guarded(lambda: run_backup(url, out), url)
+    size = path.stat().st_size
+    _report({"store": masked_url(url), "path": str(path), "bytes": size}, as_json,
+            f"backed up {masked_url(url)} to {path} ({size} bytes)")
+
+
+@db.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_json_option
+@click.pass_context
+def restore(ctx: click.Context, path: Path, yes: bool, as_json: bool) -> None:
+    """Replace the store's contents with a backup written by `tradeai db backup`."""
+    from adapters.sql import masked_url
+    from adapters.sql.backup import restore as run_restore
+
+    url = _store_url(ctx)
+    if not yes:
+        click.confirm(f"Replace every table of {masked_url(url)} with {path}?", abort=True, err=True)
+    _guarded(lambda: run_restore(url, path), url)
+    _report({"store": masked_url(url), "restored_from": str(path)}, as_json,
+            f"restored {masked_url(url)} from {path}")
+
+
+@db.command()
+@click.option("--older-than-days", default=90, show_default=True, type=click.IntRange(min=1),
+              help="Archive dry-run rows whose entry time is older than this many days.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Archive folder (default: <candles.data_dir>/archive).")
+@_json_option
+@click.pass_context
+def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json: bool) -> None:
+    """Move old dry-run rows to parquet, then delete them. Live rows, patterns and deployments stay."""
+    from adapters.sql import create_engine, masked_url
+    from adapters.sql.retention import archive_dryrun
+
+    settings = settings_from_context(ctx).settings
+    url = settings.store.url
+    folder = out if out is not None else Path(settings.candles.data_dir) / "archive"
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=older_than_days)
+
+    def run() -> Any:
+        engine = create_engine(url)
+        try:
+            return archive_dryrun(engine, cutoff, folder, now)
+        finally:
+            engine.dispose()
+
+    result = _guarded(run, url)
+    payload = {"store": masked_url(url), "cutoff": cutoff.isoformat(), "archived": result.rows,
+               "deleted": result.deleted, "path": None if result.path is None else str(result.path)}
+    text = (f"archived {result.rows} dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC to {result.path}"
+            if result.rows else f"no dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC")
+    _report(payload, as_json, text)

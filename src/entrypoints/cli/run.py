@@ -1,0 +1,97 @@
+"""`tradeai run`: the long-running runtime (replay in dry-run by default)."""
+
+from __future__ import annotations
+
+import signal as signals
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, settings_from_context
+from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings.loader import Problem, semantic_problems
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2021-07-09 or 2021-07-09T12:00)",
+                                 param_hint=option) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _apply_options(settings: Settings, replay: tuple[Path, ...], pairs: str | None, speed: str | None,
+                   source: str | None) -> Settings:
+    candles = settings.candles
+    if replay:
+        candles = attrs.evolve(candles, replay_paths=tuple(str(p) for p in replay))
+    if source:
+        candles = attrs.evolve(candles, source="binance" if source == "binance" else "replay")
+    runtime = attrs.evolve(settings.runtime, speed=speed) if speed else settings.runtime
+    chosen = tuple(p.strip() for p in pairs.split(",") if p.strip()) if pairs else settings.pairs
+    updated = attrs.evolve(settings, candles=candles, runtime=runtime, pairs=chosen)
+    problems = semantic_problems(updated)
+    if problems:
+        from entrypoints.cli.common import fail_with_problems
+
+        fail_with_problems(SettingsError([Problem(k, "", "command line", m) for k, m in problems]))
+    return updated
+
+
+@click.command()
+@click.option("--replay", "replay", multiple=True, type=click.Path(path_type=Path),
+              help="Candle CSV file or folder to replay (repeatable). Default: candles.replay_paths.")
+@click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT. Default: the pairs setting.")
+@click.option("--start", help="Market time to start (ISO, UTC). Default: one day before --until.")
+@click.option("--until", help="Market time to stop (ISO, UTC). Default: the last minute every pair covers.")
+@click.option("--speed", help="Replay speed: 'max' or a factor of real time (60 = a minute per second).")
+@click.option("--source", type=click.Choice(["replay", "binance"]), help="Candle source (overrides settings).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (messages go to stderr).")
+@click.pass_context
+def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: str | None, until: str | None,
+        speed: str | None, source: str | None, as_json: bool) -> None:
+    """Run the signal runtime: scan every pair each scan interval of market time, guard,
+    record and announce the signals. Dry-run by default; Ctrl-C or SIGTERM stops it after the
+    current scan."""
+    from entrypoints.runtime_main import RuntimeFailure, run_runtime
+
+    loaded = settings_from_context(ctx)
+    settings = _apply_options(loaded.settings, replay, pairs, speed, source)
+    start_at, until_at = _parse_time(start, "--start"), _parse_time(until, "--until")
+    if start_at and until_at and start_at > until_at:
+        raise click.BadParameter("--start must not be after --until", param_hint="--start")
+    try:
+        summary = run_runtime(settings, start=start_at, until=until_at, json_output=as_json,
+                              install_signal_handlers=_install_handlers)
+    except RuntimeFailure as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE if exc.usage else EXIT_FAILURE)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(_describe(summary), err=True)
+
+
+def _install_handlers(stop: object) -> None:
+    def handler(signum: int, _: object) -> None:
+        stop.set()  # type: ignore[attr-defined]
+
+    signals.signal(signals.SIGINT, handler)
+    signals.signal(signals.SIGTERM, handler)
+
+
+def _describe(summary: dict[str, Any]) -> str:
+    counts: dict[str, int] = summary["counts"]
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    return (f"{summary['scans']} scans from {summary['first_scan']} to {summary['last_scan']}; "
+            f"{summary['emitted']} signals recorded and announced; outcomes per pair-scan: {parts or 'none'}"
+            + ("; stopped early on request" if summary["stopped_early"] else "")
+            + (f"; {counts['duplicate']} already in the risk book from an earlier run" if "duplicate" in counts else "")
+            + f"; store {summary['store']}")

@@ -1,0 +1,112 @@
+"""The composition root: builds, per the settings, the one adapter chosen for each port.
+
+providers.Selector builds only the selected branch, so an unselected adapter (and its SDK) is
+never imported or constructed. Tests override providers with fakes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from dependency_injector import containers, providers
+
+from entrypoints.settings import Settings
+
+
+def _replay_source(settings: Settings) -> object:
+    from adapters.files import OhlcvCsvReader, candle_files
+    from adapters.replay import MemoryCandleStore
+    from application.candle_source import LoadedCandleSource
+    from application.replay_files import load_replay_files
+    from domain.market import Pair
+
+    files = candle_files([Path(p) for p in settings.candles.replay_paths], [Pair.parse(p) for p in settings.pairs])
+    store = MemoryCandleStore()
+    load_replay_files(files, OhlcvCsvReader(), store)
+    return LoadedCandleSource(store.load)
+
+
+def _binance_source(settings: Settings) -> object:
+    from adapters.binance import BinanceRestCandleSource
+
+    return BinanceRestCandleSource(base_url=settings.candles.binance_base_url)
+
+
+def _engine(settings: Settings) -> object:
+    from adapters.sql import create_engine, upgrade
+
+    engine = create_engine(settings.store.url)
+    upgrade(engine)
+    return engine
+
+
+def _signal_repository(engine: object) -> object:
+    from adapters.sql import SqlSignalRepository
+
+    return SqlSignalRepository(engine)  # type: ignore[arg-type]
+
+
+def _console_notifier() -> object:
+    from adapters.console import ConsoleNotifier
+
+    return ConsoleNotifier()
+
+
+def _telegram_notifier(settings: Settings) -> object:
+    from adapters.telegram import TelegramNotifier
+
+    token = settings.notifier.telegram_bot_token
+    if token is None:
+        raise ValueError("notifier.telegram_bot_token is required when notifier.name is telegram")
+    return TelegramNotifier(
+        bot_token=token.reveal(), chat_id=settings.notifier.telegram_chat_id,
+        base_url=settings.notifier.telegram_base_url,
+    )
+
+
+def _paper_broker() -> object:
+    from adapters.brokers.paper import PaperBroker
+
+    return PaperBroker()
+
+
+def _baseline_predictor() -> object:
+    from adapters.predictors.baseline import BaselineMomentumPredictor
+
+    return BaselineMomentumPredictor()
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    stop_event = providers.Singleton(threading.Event)
+
+    candle_source = providers.Selector(
+        providers.Callable(lambda s: s.candles.source, settings),
+        replay=providers.Singleton(_replay_source, settings),
+        binance=providers.Singleton(_binance_source, settings),
+    )
+    engine = providers.Singleton(_engine, settings)
+    signal_repository = providers.Selector(
+        providers.Callable(lambda s: s.store.backend, settings),
+        sqlite=providers.Singleton(_signal_repository, engine),
+        postgres=providers.Singleton(_signal_repository, engine),
+    )
+    notifier = providers.Selector(
+        providers.Callable(lambda s: s.notifier.name, settings),
+        console=providers.Singleton(_console_notifier),
+        telegram=providers.Singleton(_telegram_notifier, settings),
+    )
+    broker = providers.Selector(
+        providers.Callable(lambda s: s.broker.name, settings),
+        paper=providers.Singleton(_paper_broker),
+    )
+    predictor = providers.Selector(
+        providers.Callable(lambda s: s.predictor.name, settings),
+        baseline=providers.Singleton(_baseline_predictor),
+    )
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container()
+    container.settings.override(settings)
+    return container

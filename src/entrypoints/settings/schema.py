@@ -1,0 +1,99 @@
+"""The settings tree. Defaults here are the embedded defaults: running with no configuration
+at all replays local candles in dry-run mode, stores into SQLite and prints to the console."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from entrypoints.settings.secret import Secret, mask_url
+
+Mode = Literal["dryrun", "live"]
+
+
+@attrs.frozen
+class LogSettings:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: readable on a terminal, JSON lines otherwise (files, journald, docker)
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+@attrs.frozen
+class RuntimeSettings:
+    scan_interval_minutes: int = 2
+    # "max" replays as fast as the machine allows; a number is a multiple of real time
+    speed: str = "max"
+
+
+@attrs.frozen
+class CandleSettings:
+    source: Literal["replay", "binance"] = "replay"
+    replay_paths: tuple[str, ...] = ("../shared/data/binance-spot-1m",)
+    data_dir: str = "data"
+    binance_base_url: str = "https://api.binance.com"
+    # where no replay file exists, the last N days are fetched from Binance's public klines
+    bootstrap_days: int = 1
+
+
+@attrs.frozen
+class StoreSettings:
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    url: str = attrs.field(default="sqlite:///data/tradeai.db", repr=mask_url)
+
+
+@attrs.frozen
+class BrokerSettings:
+    name: Literal["paper", "mt5", "metaapi"] = "paper"
+    mt5_login: str = ""
+    mt5_password: Secret | None = None
+    mt5_server: str = ""
+    metaapi_token: Secret | None = None
+    metaapi_account_id: str = ""
+
+
+@attrs.frozen
+class NotifierSettings:
+    name: Literal["console", "telegram"] = "console"
+    telegram_bot_token: Secret | None = None
+    telegram_chat_id: str = ""
+    telegram_allowed_user_ids: tuple[int, ...] = ()
+    telegram_base_url: str = "https://api.telegram.org/bot"
+
+
+@attrs.frozen
+class PredictorSettings:
+    name: Literal["baseline", "torch"] = "baseline"
+    model_dir: str = "models"
+
+
+@attrs.frozen
+class SignalSettings:
+    tier_high: float = 0.70
+    tier_medium: float = 0.60
+    tier_low: float = 0.55
+    reward_risk: float = 1.5
+    stop_atr_multiple: float = 2.0
+    max_signals_per_hour: int = 10
+    max_signals_per_hour_high: int = 5
+
+
+@attrs.frozen
+class GuardSettings:
+    kill_switch: bool = False
+
+
+@attrs.frozen
+class Settings:
+    mode: Mode = "dryrun"
+    seed: int = 42
+    pairs: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "BNBUSDT")
+    log: LogSettings = LogSettings()
+    runtime: RuntimeSettings = RuntimeSettings()
+    candles: CandleSettings = CandleSettings()
+    store: StoreSettings = StoreSettings()
+    broker: BrokerSettings = BrokerSettings()
+    notifier: NotifierSettings = NotifierSettings()
+    predictor: PredictorSettings = PredictorSettings()
+    signals: SignalSettings = SignalSettings()
+    guards: GuardSettings = GuardSettings()

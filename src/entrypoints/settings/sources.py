@@ -1,0 +1,153 @@
+"""Where settings come from, in rising precedence: defaults < TOML file < .env < environment.
+
+Each value keeps the name of its source so that `tradeai config show` can say where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attr
+import attrs
+from dotenv import dotenv_values
+
+from entrypoints.settings.schema import Settings
+
+# Environment variable -> dotted settings key. .env.example lists exactly these names.
+ENV_VARS: dict[str, str] = {  # nosec B105
+    "TRADEAI_MODE": "mode",
+    "TRADEAI_SEED": "seed",
+    "TRADEAI_PAIRS": "pairs",
+    "LOG_LEVEL": "log.level",
+    "LOG_FORMAT": "log.format",
+    "SCAN_INTERVAL_MINUTES": "runtime.scan_interval_minutes",
+    "REPLAY_SPEED": "runtime.speed",
+    "CANDLE_SOURCE": "candles.source",
+    "REPLAY_PATHS": "candles.replay_paths",
+    "DATA_DIR": "candles.data_dir",
+    "BINANCE_BASE_URL": "candles.binance_base_url",
+    "BOOTSTRAP_DAYS": "candles.bootstrap_days",
+    "STORE_BACKEND": "store.backend",
+    "DATABASE_URL": "store.url",
+    "BROKER": "broker.name",
+    "MT5_LOGIN": "broker.mt5_login",
+    "MT5_PASSWORD": "broker.mt5_password",
+    "MT5_SERVER": "broker.mt5_server",
+    "METAAPI_TOKEN": "broker.metaapi_token",
+    "METAAPI_ACCOUNT_ID": "broker.metaapi_account_id",
+    "NOTIFIER": "notifier.name",
+    "TELEGRAM_BOT_TOKEN": "notifier.telegram_bot_token",
+    "TELEGRAM_CHAT_ID": "notifier.telegram_chat_id",
+    "TELEGRAM_ALLOWED_USER_IDS": "notifier.telegram_allowed_user_ids",
+    "TELEGRAM_BASE_URL": "notifier.telegram_base_url",
+    "PREDICTOR": "predictor.name",
+    "MODEL_DIR": "predictor.model_dir",
+    "TIER_HIGH": "signals.tier_high",
+    "TIER_MEDIUM": "signals.tier_medium",
+    "TIER_LOW": "signals.tier_low",
+    "REWARD_RISK": "signals.reward_risk",
+    "STOP_ATR_MULTIPLE": "signals.stop_atr_multiple",
+    "MAX_SIGNALS_PER_HOUR": "signals.max_signals_per_hour",
+    "MAX_SIGNALS_PER_HOUR_HIGH": "signals.max_signals_per_hour_high",
+    "KILL_SWITCH": "guards.kill_switch",
+}
+
+SECRET_KEYS = frozenset(
+    {"broker.mt5_password", "broker.metaapi_token", "notifier.telegram_bot_token"}
+)
+
+
+@attrs.frozen
+class Sourced:
+    value: Any
+    source: str
+
+
+class SettingsFileError(Exception):
+    """The TOML file cannot be read or parsed."""
+
+
+def default_values() -> dict[str, Sourced]:
+    return {key: Sourced(value, "default") for key, value in effective_values(Settings()).items()}
+
+
+def effective_values(settings: Settings) -> dict[str, Any]:
+    """Every setting by dotted key, as parsed (secrets stay Secret objects, masked when shown)."""
+    tree = attr.asdict(settings, retain_collection_types=True, recurse=True,
+                       filter=lambda a, _: True, value_serializer=lambda _, __, v: v)
+    return _flatten(_keep_secrets(settings, tree))
+
+
+def _keep_secrets(settings: Any, tree: dict[str, Any]) -> dict[str, Any]:
+    # attr.asdict would turn a Secret into a dict of its value: put the object back
+    for field in attrs.fields(type(settings)):
+        value = getattr(settings, field.name)
+        if attrs.has(type(value)) and isinstance(tree[field.name], dict):
+            is_secret = type(value).__name__ == "Secret"
+            tree[field.name] = value if is_secret else _keep_secrets(value, tree[field.name])
+    return tree
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        node = tree
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
+
+
+def file_values(path: Path) -> dict[str, Sourced]:
+    try:
+        with path.open("rb") as handle:
+            tree = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise SettingsFileError(f"settings file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsFileError(f"settings file {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsFileError(f"settings file {path} cannot be read: {exc.strerror}") from exc
+    return {key: Sourced(value, f"file:{path}") for key, value in _flatten(tree).items()}
+
+
+def dotenv_file_values(path: Path) -> dict[str, Sourced]:
+    if not path.is_file():
+        return {}
+    values = dotenv_values(path)
+    return {
+        ENV_VARS[name]: Sourced(value, f".env:{name}")
+        for name, value in values.items()
+        if name in ENV_VARS and value is not None
+    }
+
+
+def environment_values(environ: Mapping[str, str]) -> dict[str, Sourced]:
+    return {key: Sourced(environ[name], f"env:{name}") for name, key in ENV_VARS.items() if name in environ}
+
+
+def gather(config_path: Path | None, dotenv_path: Path | None, environ: Mapping[str, str] | None) -> dict[str, Sourced]:
+    """Merge every source; later sources win key by key."""
+    merged = default_values()
+    if config_path is not None:
+        merged.update(file_values(config_path))
+    if dotenv_path is not None:
+        merged.update(dotenv_file_values(dotenv_path))
+    merged.update(environment_values(os.environ if environ is None else environ))
+    return merged

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+
+from adapters.brokers.paper import PaperBroker
+from adapters.console import ConsoleNotifier
+from adapters.predictors.baseline import BaselineMomentumPredictor
+from adapters.sql import SqlSignalRepository
+from application.candle_source import LoadedCandleSource
+from entrypoints.container import build_container
+from entrypoints.settings import Secret, Settings
+from tests.fakes.ports import InMemorySignalRepository, RecordingNotifier
+from tests.fakes.series import random_walk, write_csv
+
+
+def settings_for(tmp_path: Path, **sections) -> Settings:
+    base = Settings()
+    store = attrs.evolve(base.store, url=f"sqlite:///{tmp_path}/t.db")
+    candles = attrs.evolve(base.candles, replay_paths=(str(tmp_path),))
+    return attrs.evolve(base, **{"store": store, "candles": candles, **sections})
+
+
+def test_embedded_defaults_build_replay_sqlite_console_paper_baseline(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    write_csv(str(tmp_path / "BTCUSDT.csv"), random_walk(datetime(2024, 1, 1, tzinfo=UTC), 30))
+    container = build_container(settings_for(tmp_path))
+    assert isinstance(container.candle_source(), LoadedCandleSource)
+    assert isinstance(container.signal_repository(), SqlSignalRepository)
+    assert isinstance(container.notifier(), ConsoleNotifier)
+    assert isinstance(container.broker(), PaperBroker)
+    assert isinstance(container.predictor(), BaselineMomentumPredictor)
+    assert (tmp_path / "t.db").exists()
+
+
+def test_telegram_is_built_only_when_selected(tmp_path: Path) -> None:
+    from adapters.telegram import TelegramNotifier
+
+    base = Settings()
+    notifier = attrs.evolve(base.notifier, name="telegram", telegram_bot_token=Secret("1:abc"), telegram_chat_id="7")
+    container = build_container(settings_for(tmp_path, notifier=notifier))
+    assert isinstance(container.notifier(), TelegramNotifier)
+
+
+def test_selector_uses_the_settings_value_for_each_port(tmp_path: Path) -> None:
+    container = build_container(settings_for(tmp_path, candles=attrs.evolve(Settings().candles, source="binance")))
+    assert container.candle_source.selector() == "binance"
+    container = build_container(settings_for(tmp_path))
+    assert container.candle_source.selector() == "replay"
+    assert container.signal_repository.selector() == "sqlite"
+
+
+def test_fakes_override_adapters(tmp_path: Path) -> None:
+    container = build_container(settings_for(tmp_path))
+    fake_store, fake_notifier = InMemorySignalRepository(), RecordingNotifier()
+    container.signal_repository.override(fake_store)
+    container.notifier.override(fake_notifier)
+    assert container.signal_repository() is fake_store
+    assert container.notifier() is fake_notifier
+    assert not (tmp_path / "t.db").exists()  # the real store was never built
+
+
+def test_unknown_selection_is_refused(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, broker=attrs.evolve(Settings().broker, name="mt5"))
+    with pytest.raises(Exception, match="mt5"):
+        build_container(settings).broker()
