@@ -60,7 +60,8 @@ def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: 
     """Run the signal runtime: scan every pair each scan interval of market time, guard,
     record and announce the signals. Dry-run by default; Ctrl-C or SIGTERM stops it after the
     current scan."""
-    from entrypoints.runtime_main import RuntimeFailure, run_runtime
+    from entrypoints.candle_bootstrap import RuntimeFailure
+    from entrypoints.runtime_main import run_runtime
 
     loaded = settings_from_context(ctx)
     settings = _apply_options(loaded.settings, replay, pairs, speed, source)
