@@ -1,5 +1,5 @@
-"""Plain payloads (JSON-ready dicts) and short texts describing imports, validation, coverage
-and splits, for the command line and for logs."""
+"""Plain payloads (JSON-ready dicts) and short texts describing downloads, imports, validation,
+coverage and splits, for the command line and for logs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from application.ingest import ImportReport
+from application.ingest_download import DownloadReport
 from application.splits import SplitPlan
 from domain.data_quality import QualityReport
 from domain.market import Pair, ms_to_datetime
@@ -15,6 +16,29 @@ from domain.market import Pair, ms_to_datetime
 
 def iso(ms: int | None) -> str | None:
     return None if ms is None else ms_to_datetime(ms).isoformat()
+
+
+def download_payload(report: DownloadReport) -> dict[str, Any]:
+    return {
+        "pair": report.pair,
+        "resumed_from": iso(report.resumed_from_ms),
+        "ranges": report.ranges,
+        "fetched": report.fetched,
+        "added": report.added,
+        "conflicts": report.conflicts,
+        "conflict_open_times": [iso(t) for t in report.conflict_open_times_ms],
+    }
+
+
+def describe_download(payload: Mapping[str, Any]) -> str:
+    line = (f"{payload['pair']}: fetched {payload['fetched']:,}, added {payload['added']:,} "
+            f"({payload['ranges']} missing stretch(es) from {payload['resumed_from']})")
+    if not payload["conflicts"]:
+        return line
+    shown = payload["conflict_open_times"]
+    more = payload["conflicts"] - len(shown)
+    return (f"{line}\n  {payload['conflicts']:,} downloaded candles differ from the stored ones (stored values "
+            f"kept) at {', '.join(shown)}" + (f" and {more:,} more" if more > 0 else ""))
 
 
 def import_payload(report: ImportReport) -> dict[str, Any]:
@@ -109,6 +133,7 @@ def splits_payload(plans: Sequence[SplitPlan]) -> list[dict[str, Any]]:
         {
             "split": plan.split.name,
             "embargo_minutes": int(plan.split.embargo.total_seconds() // 60),
+            "horizon_minutes": int(plan.split.horizon.total_seconds() // 60),
             "usable": plan.usable,
             "periods": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat()}
                         for p in plan.split.periods],

@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
+from domain.splits import DEFAULT_HORIZON, resolve_embargo
 from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json
 
 DEFAULT_PAIRS = "BTCUSDT,ETHUSDT,BNBUSDT"
+DEFAULT_HORIZON_MINUTES = int(DEFAULT_HORIZON / timedelta(minutes=1))
 
 
 def _data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,7 +33,8 @@ def _pairs_option(default: str | None) -> Callable[[Callable[..., Any]], Callabl
                         + ("" if default else " (default: all stored)."))
 
 
-def _parse_pairs(text: str | None) -> list[Any] | None:
+def _parse_pairs(text: str | None, option: str = "--pairs") -> list[Any] | None:
+    """The pairs of a comma-separated option; errors name ``option``, the one the user typed."""
     from domain.market import Pair
 
     if not text:
@@ -39,7 +42,14 @@ def _parse_pairs(text: str | None) -> list[Any] | None:
     try:
         return [Pair.parse(p) for p in text.split(",") if p.strip()]
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--pairs") from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _parse_pair(text: str | None, option: str) -> Any:
+    chosen = _parse_pairs(text, option) or [None]
+    if len(chosen) > 1:
+        raise click.BadParameter(f"takes one pair, got {text!r}", param_hint=option)
+    return chosen[0]
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
@@ -79,7 +89,11 @@ def data() -> None:
 @_data_dir_option
 @_json_option
 def download(pairs: str, start: str, end: str | None, base_url: str, data_dir: Path, as_json: bool) -> None:
-    """Download closed candles from Binance REST, resuming where the store ends."""
+    """Download closed candles from Binance REST: only the minutes of [start, end) the store
+    lacks (after its end, before its start, and the holes inside). A downloaded candle that
+    differs from the stored one keeps the stored value, is listed, and makes the exit code 1."""
+    from application.ingest_report import describe_download
+
     chosen = _parse_pairs(pairs) or []
     start_at = _parse_time(start, "--start") or datetime.now(UTC)
     end_at = _parse_time(end, "--end") or datetime.now(UTC)
@@ -90,10 +104,13 @@ def download(pairs: str, start: str, end: str | None, base_url: str, data_dir: P
         echo_json({"pairs": reports, "error": error})
     else:
         for report in reports:
-            click.echo(f"{report['pair']}: fetched {report['fetched']:,}, added {report['added']:,} "
-                       f"(resumed from {report['resumed_from']})")
+            click.echo(describe_download(report))
     if error:
         _fail(error)
+    conflicts = sum(r["conflicts"] for r in reports)
+    if conflicts:
+        _fail(f"{conflicts:,} downloaded candle(s) differ from the stored ones; the stored values were kept "
+              "(check the source of the stored candles)")
 
 
 @data.command(name="import")
@@ -112,10 +129,10 @@ def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_row
     from application.ingest_report import describe_import, import_payload
     from application.ports_data import DataError
 
+    chosen = _parse_pair(pair, "--pair")
     files = expand_paths(paths)
     if not files:
         _fail("no candle files found in " + ", ".join(map(str, paths)), EXIT_USAGE)
-    chosen = (_parse_pairs(pair) or [None])[0]
     try:
         report = ImportCandles(SniffingReader(layout), _store(data_dir))([str(f) for f in files], skip_bad_rows, chosen)
     except DataError as exc:
@@ -178,29 +195,54 @@ def list_(pairs: str | None, data_dir: Path, as_json: bool) -> None:
 @click.option("--train-months", type=click.IntRange(min=1), default=12, show_default=True)
 @click.option("--validate-months", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--step-months", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--embargo-minutes", type=click.IntRange(min=0), default=15, show_default=True,
-              help="Gap between periods; at least the longest label horizon.")
+@click.option("--horizon", "horizon_minutes", type=click.IntRange(min=1), default=DEFAULT_HORIZON_MINUTES,
+              show_default=True, help="Longest label horizon in minutes (default: the labels' default).")
+@click.option("--embargo-minutes", type=click.IntRange(min=0),
+              help="Gap between periods; at least --horizon, which is the default.")
 @click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Share of a period's minutes that must be stored for it to be usable.")
 @click.option("--now", "now_text", help="End of the test period (ISO, UTC). Default: now.")
 @_data_dir_option
 @_json_option
 def splits(pairs: str | None, rolling: bool, train_months: int, validate_months: int, step_months: int,
-           embargo_minutes: int, min_coverage: float, now_text: str | None, data_dir: Path, as_json: bool) -> None:
+           horizon_minutes: int, embargo_minutes: int | None, min_coverage: float, now_text: str | None,
+           data_dir: Path, as_json: bool) -> None:
     """Walk-forward periods (train 2020-2023, validation 2024, test 2025-) or rolling windows,
-    with the rows each period holds per pair; periods with too little data are flagged."""
+    with the rows each period holds per pair; periods with too little data are flagged. Exits 1
+    when no split is usable (an empty store, too little history, a period short of data)."""
     from application.ingest_report import describe_splits, splits_payload
     from application.splits import RollingSpec, plan_splits
 
+    horizon = timedelta(minutes=horizon_minutes)
+    embargo = _embargo(embargo_minutes, horizon)
     store = _store(data_dir)
     chosen = _parse_pairs(pairs) or store.pairs()
     spec = RollingSpec(train_months, validate_months, step_months) if rolling else None
     now = _parse_time(now_text, "--now") or datetime.now(UTC)
-    plans = plan_splits(store, chosen, now, spec, timedelta(minutes=embargo_minutes), min_coverage)
+    plans = plan_splits(store, chosen, now, spec, embargo, min_coverage, horizon) if chosen else []
     if as_json:
         echo_json(splits_payload(plans))
-    else:
-        click.echo(describe_splits(plans) or "no periods: the store holds too little history")
+    elif plans:
+        click.echo(describe_splits(plans))
+    _fail_unless_usable(bool(chosen), plans, store.root)
+
+
+def _fail_unless_usable(any_pair: bool, plans: list[Any], root: Path) -> None:
+    # a script chaining `data splits && train` must not go on with nothing to train on
+    if not any_pair:
+        _fail(f"no candles stored under {root}: import or download some first")
+    if not plans:
+        _fail("no periods: the store holds too little history for one window")
+    if not any(plan.usable for plan in plans):
+        _fail("no usable split: each one has a period with too little data (marked UNUSABLE); add candles, "
+              "choose other --pairs or lower --min-coverage")
+
+
+def _embargo(minutes: int | None, horizon: timedelta) -> timedelta:
+    try:
+        return resolve_embargo(None if minutes is None else timedelta(minutes=minutes), horizon)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--embargo-minutes") from None
 
 
 _CANDLE_SUFFIXES = (".csv", ".csv.gz", ".zip")
@@ -256,7 +298,7 @@ def run_download(pairs: list[Any], start: datetime, end: datetime, base_url: str
 
     from adapters.binance import BinanceKlineFeed, BinanceRestClient
     from application.ingest_download import DownloadCandles
-    from application.ingest_report import iso
+    from application.ingest_report import download_payload
     from application.ports_data import DataError
     from domain.market import datetime_to_ms
 
@@ -269,16 +311,16 @@ def run_download(pairs: list[Any], start: datetime, end: datetime, base_url: str
     try:
         with Progress(*columns, disable=not show_progress, console=_stderr_console()) as progress:
             for pair in pairs:
-                resume = use_case.resume_point(pair, start_ms, end_ms)
-                task = progress.add_task(pair.symbol, total=(end_ms - resume) // 60_000)
+                ranges = use_case.missing(pair, start_ms, end_ms)
+                total = sum(hi - lo for lo, hi in ranges) // 60_000
+                task = progress.add_task(pair.symbol, total=total)
 
-                def advance(_rows: int, reached_ms: int, task: Any = task, resume: int = resume) -> None:
-                    progress.update(task, completed=(reached_ms - resume) // 60_000 + 1)
+                def advance(rows: int, _reached_ms: int, task: Any = task) -> None:
+                    progress.update(task, completed=rows)
 
-                report = use_case(pair, start_ms, end_ms, advance)
-                progress.update(task, completed=(end_ms - resume) // 60_000)
-                reports.append({"pair": report.pair, "resumed_from": iso(report.resumed_from_ms),
-                                "fetched": report.fetched, "added": report.added, "conflicts": report.conflicts})
+                report = use_case(pair, start_ms, end_ms, advance, ranges=ranges)
+                progress.update(task, completed=total)
+                reports.append(download_payload(report))
     except DataError as exc:
         return reports, str(exc)
     except OSError as exc:

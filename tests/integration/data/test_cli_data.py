@@ -68,7 +68,7 @@ def test_import_validate_list_splits(tmp_path: Path, btc_file: Path) -> None:
     train = splits[0]["coverage"]["BTCUSDT"][0]
     assert (train["period"], train["rows"], train["usable"]) == ("train", 3 * 1440 - 10, False)
     text = invoke("data", "splits", "--data-dir", store, "--now", "2025-06-01")
-    assert "UNUSABLE" in text.output and text.exit_code == 0
+    assert "UNUSABLE" in text.output and text.exit_code == 1  # nothing usable to train on
 
 
 def test_bad_row_refuses_the_import_with_exit_2(tmp_path: Path, btc_file: Path) -> None:
