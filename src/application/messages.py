@@ -22,6 +22,7 @@ def format_signal(signal: Signal) -> str:
         f"Entry: {_price(signal.entry)}",
         f"Take-profit: {_price(signal.take_profit)} ({tp_pct:+.2f}%)",
         f"Stop-loss: {_price(signal.stop_loss)} ({sl_pct:+.2f}%)",
-        f"R:R {signal.rr:.2f} · model {signal.model_version}",
+        f"R:R {signal.rr:.2f} · model {signal.model_version}"
+        + (f" · size {signal.size:g} lots" if signal.size is not None else ""),
         f"{signal.created_at:%Y-%m-%d %H:%M} UTC · id {signal.signal_id}",
     ])

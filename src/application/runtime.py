@@ -5,33 +5,50 @@ The same loop serves the live runtime (system clock) and replays (replay clock).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import attrs
 
 from application.ports import Clock
-from application.scan_market import ScanMarket, ScanOutcome, Status
+from application.scan_market import ScanMarket, ScanReport, Status
 
 
 @attrs.define
 class RunSummary:
     scans: int = 0
+    failed_scans: int = 0
     counts: dict[str, int] = attrs.Factory(dict)
+    denials: dict[str, int] = attrs.Factory(dict)  # by rule; one denial may cite several
+    alerts: dict[str, int] = attrs.Factory(dict)
+    closed: dict[str, int] = attrs.Factory(dict)  # paper trades closed, by result
     stopped_early: bool = False
     first_scan: datetime | None = None
     last_scan: datetime | None = None
+    last_report: ScanReport | None = None
 
-    def add(self, at: datetime, outcomes: Sequence[ScanOutcome]) -> None:
+    def add(self, report: ScanReport) -> None:
         self.scans += 1
-        self.first_scan = self.first_scan or at
-        self.last_scan = at
-        for outcome in outcomes:
-            self.counts[outcome.status.value] = self.counts.get(outcome.status.value, 0) + 1
+        self.first_scan = self.first_scan or report.at
+        self.last_scan = report.at
+        self.last_report = report
+        for outcome in report.pairs:
+            _count(self.counts, outcome.status.value)
+            for rule in outcome.rules:
+                _count(self.denials, rule)
+            for alert in outcome.alerts:
+                _count(self.alerts, alert.kind.value)
+        for trade in report.closed:
+            if trade.error is None:
+                _count(self.closed, trade.outcome.result.name.lower())
 
     @property
     def emitted(self) -> int:
         return self.counts.get(Status.EMITTED.value, 0)
+
+
+def _count(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
 
 
 def align_up(moment: datetime, interval: timedelta) -> datetime:
@@ -49,7 +66,8 @@ class Runtime:
         scan: ScanMarket,
         interval: timedelta,
         stop: threading.Event,
-        on_scan: Callable[[datetime, list[ScanOutcome]], None] | None = None,
+        on_scan: Callable[[ScanReport], None] | None = None,
+        on_error: Callable[[datetime, Exception], None] | None = None,
     ) -> None:
         if interval <= timedelta(0):
             raise ValueError(f"scan interval must be positive, got {interval}")
@@ -58,6 +76,7 @@ class Runtime:
         self._interval = interval
         self._stop = stop
         self._on_scan = on_scan
+        self._on_error = on_error
 
     def run(self, start: datetime, until: datetime | None) -> RunSummary:
         """Scan from ``start`` until ``until`` (inclusive; None = forever) or a stop request.
@@ -69,9 +88,18 @@ class Runtime:
             if self._stop.is_set():
                 summary.stopped_early = True
                 break
-            outcomes = self._scan.scan(moment)
-            summary.add(moment, outcomes)
-            if self._on_scan is not None:
-                self._on_scan(moment, outcomes)
+            try:
+                report = self._scan.scan(moment)
+            except Exception as exc:
+                # a long-running runtime outlives one bad scan (e.g. the store unreadable at load);
+                # the scan wrote nothing it could not finish, so the next one starts clean
+                summary.failed_scans += 1
+                if self._on_error is None:
+                    raise
+                self._on_error(moment, exc)
+            else:
+                summary.add(report)
+                if self._on_scan is not None:
+                    self._on_scan(report)
             moment += self._interval
         return summary

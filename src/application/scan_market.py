@@ -1,22 +1,42 @@
 """Use case: scan every pair once at market time ``now`` and emit the signals that pass.
 
-Per pair, in order: fresh closed candles -> prediction -> tier -> emission guard -> record in the
-risk book -> notify. A signal that cannot be recorded is never announced.
+Each scan: settle the paper account (exits, marks, floors) -> per pair: fresh closed candles ->
+prediction -> tier with hysteresis -> the emission guard (domain.guards.evaluate_emission: kill
+switch, floors, rate limits, backoff, sizing) -> record the signal with the guard state it
+consumed in one unit of work -> notify. A signal that cannot be recorded is never announced.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import Enum
 
 import attrs
 
+from application.alerts import AlertThrottle, format_alert
 from application.messages import format_signal
-from application.ports import CandleSource, Notifier, Predictor, SignalRepository
+from application.paper_book import ClosedTrade, PaperBook
+from application.ports import CandleSource, Notifier, Predictor
+from application.ports_risk import EquitySnapshot, RiskBookUnitOfWork
+from domain.confidence import HysteresisSettings, update_tier
+from domain.guards import (
+    Alert,
+    EmissionCandidate,
+    EmissionConfig,
+    GuardState,
+    evaluate_emission,
+    record_emission,
+    set_kill_switch,
+    with_account,
+)
 from domain.indicators import wilder_atr
+from domain.instruments import Instruments
 from domain.market import CandleWindow, Pair
+from domain.paper import open_paper_position
+from domain.risk import Account
+from domain.risk.guard import AccountStatus
 from domain.signals import Mode, Prediction, Signal, Tier, TierThresholds
 
 
@@ -26,35 +46,32 @@ class Status(Enum):
     STALE = "stale"
     NO_PREDICTION = "no_prediction"
     BELOW_TIER = "below_tier"
+    UNCONFIRMED = "unconfirmed"  # above a threshold, waiting for the hysteresis to confirm it
+    IN_POSITION = "in_position"  # the pair's last signal is still open
     DENIED = "denied"
     DUPLICATE = "duplicate"
     STORE_FAILED = "store_failed"
 
 
 @attrs.frozen
-class Candidate:
-    """A signal that passed the models and waits for the emission guard."""
+class Controls:
+    """What a trader can change while the runtime runs (kill switch, thresholds, rate limits)."""
 
-    signal: Signal
-    prediction: Prediction
-    window: CandleWindow
-
-
-@attrs.frozen
-class Decision:
-    allowed: bool
-    reasons: tuple[str, ...] = ()
-
-
-# The emission guard: every path that can emit goes through one of these.
-EmissionGuard = Callable[[Candidate, datetime], Decision]
+    kill_switch: bool = False
+    kill_switch_reason: str = ""
+    thresholds: TierThresholds = attrs.Factory(TierThresholds)
+    max_signals_per_hour: int = 10
+    max_signals_per_hour_high: int = 5
 
 
 @attrs.frozen
 class ScanConfig:
     pairs: tuple[Pair, ...]
     mode: Mode
-    thresholds: TierThresholds = attrs.Factory(TierThresholds)
+    emission: EmissionConfig = attrs.Factory(EmissionConfig)
+    hysteresis: HysteresisSettings = attrs.Factory(HysteresisSettings)
+    initial_balance: float = 100_000.0
+    max_hold: timedelta = timedelta(minutes=60)
     reward_risk: float = 1.5
     stop_atr_multiple: float = 2.0
     atr_period: int = 14
@@ -69,104 +86,149 @@ class ScanOutcome:
     signal: Signal | None = None
     prediction: Prediction | None = None
     reasons: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    alerts: tuple[Alert, ...] = ()
     latency_ms: float = 0.0
     notify_error: str | None = None
 
 
+@attrs.frozen
+class ScanReport:
+    at: datetime
+    pairs: tuple[ScanOutcome, ...]
+    closed: tuple[ClosedTrade, ...]
+    account: AccountStatus
+    state: GuardState
+    store_error: str | None = None
+
+
 class ScanMarket:
-    def __init__(
-        self,
-        *,
-        source: CandleSource,
-        predictor: Predictor,
-        signals: SignalRepository,
-        notifier: Notifier,
-        guard: EmissionGuard,
-        config: ScanConfig,
-        on_emitted: Callable[[Signal], None] | None = None,
-    ) -> None:
+    def __init__(self, *, source: CandleSource, predictor: Predictor, book: RiskBookUnitOfWork, notifier: Notifier,
+                 config: ScanConfig, controls: Callable[[], Controls] = Controls,
+                 instruments: Instruments | None = None) -> None:
         self._source = source
         self._predictor = predictor
-        self._signals = signals
+        self._book = book
         self._notifier = notifier
-        self._guard = guard
         self._config = config
-        self._on_emitted = on_emitted
+        self._controls = controls
+        self._instruments = instruments or config.emission.instruments
+        self._paper = PaperBook(source=source, book=book, instruments=self._instruments,
+                                risk=config.emission.risk, max_hold=config.max_hold)
+        self._throttle = AlertThrottle()
+        self._state: GuardState | None = None
 
-    def scan(self, now: datetime) -> list[ScanOutcome]:
-        return [self._scan_pair(pair, now) for pair in self._config.pairs]
+    def scan(self, now: datetime) -> ScanReport:
+        controls = self._controls()
+        state = set_kill_switch(self._current_state(now), controls.kill_switch, controls.kill_switch_reason)
+        settled = self._paper.settle(state, now)
+        state = settled.state
+        outcomes = []
+        for pair in self._config.pairs:
+            started = time.perf_counter()
+            outcome, state = self._scan_pair(pair, now, state, controls)
+            outcomes.append(attrs.evolve(outcome, latency_ms=(time.perf_counter() - started) * 1000))
+        state = attrs.evolve(state, as_of=now)
+        store_error = self._save(state, now)
+        self._state = state
+        return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error)
 
-    def _scan_pair(self, pair: Pair, now: datetime) -> ScanOutcome:
-        started = time.perf_counter()
-        outcome = self._evaluate(pair, now)
-        return attrs.evolve(outcome, latency_ms=(time.perf_counter() - started) * 1000)
+    def _current_state(self, now: datetime) -> GuardState:
+        if self._state is None:
+            loaded = self._book.load_state()
+            fresh = loaded is None or (loaded.as_of is not None and loaded.as_of > now)
+            # a saved state from later market time belongs to another replay: start the account anew
+            self._state = GuardState(Account.start(self._config.initial_balance, now)) if fresh else loaded
+        assert self._state is not None
+        return self._state
 
-    def _evaluate(self, pair: Pair, now: datetime) -> ScanOutcome:
+    def _save(self, state: GuardState, now: datetime) -> str | None:
+        account = state.account
+        snapshot = EquitySnapshot(now, account.balance, account.equity, account.day, account.day_start_balance,
+                                  len(account.positions))
+        try:
+            self._book.save_state(state, snapshot)
+        except Exception as exc:  # the next save carries the state; nothing was announced on it
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def _scan_pair(self, pair: Pair, now: datetime, state: GuardState,
+                   controls: Controls) -> tuple[ScanOutcome, GuardState]:
         cfg = self._config
+        if any(p.pair == pair for p in state.account.positions):
+            return ScanOutcome(pair, Status.IN_POSITION, now), state
         window = self._source.window(pair, now, max(self._predictor.lookback, cfg.atr_period + 1))
-        if len(window) == 0:
-            return ScanOutcome(pair, Status.NO_DATA, now)
-        if now - window.last_close_time > cfg.max_staleness:
-            stale = f"last candle closed {window.last_close_time:%Y-%m-%d %H:%M}"
-            return ScanOutcome(pair, Status.STALE, now, reasons=(stale,))
-        prediction = self._predictor.predict(window)
-        atr = wilder_atr(window, cfg.atr_period)
-        if prediction is None or atr is None or atr <= 0:
-            return ScanOutcome(pair, Status.NO_PREDICTION, now)
-        tier = cfg.thresholds.tier_for(prediction.probability)
+        prediction, atr, missing = self._predict(pair, window, now)
+        # anything but a prediction breaks a rising tier streak
+        tiers, tier = update_tier(state.tiers, pair, prediction.probability if prediction else 0.0,
+                                  controls.thresholds, cfg.hysteresis)
+        state = attrs.evolve(state, tiers=tiers)
+        if missing is not None:
+            return missing, state
+        assert prediction is not None and atr is not None
         if tier is None:
-            return ScanOutcome(pair, Status.BELOW_TIER, now, prediction=prediction)
+            seen = controls.thresholds.tier_for(prediction.probability)
+            status = Status.BELOW_TIER if seen is None else Status.UNCONFIRMED
+            return ScanOutcome(pair, status, now, prediction=prediction), state
         signal = self._build(pair, prediction, tier, window, atr, now)
-        decision = self._guard(Candidate(signal, prediction, window), now)
-        if not decision.allowed:
-            return ScanOutcome(pair, Status.DENIED, now, signal=signal, prediction=prediction, reasons=decision.reasons)
-        return self._record_and_notify(signal, prediction, now)
+        return self._guard_and_emit(signal, prediction, state, now, controls)
+
+    def _predict(self, pair: Pair, window: CandleWindow,
+                 now: datetime) -> tuple[Prediction | None, float | None, ScanOutcome | None]:
+        if len(window) == 0:
+            return None, None, ScanOutcome(pair, Status.NO_DATA, now)
+        if now - window.last_close_time > self._config.max_staleness:
+            stale = f"last candle closed {window.last_close_time:%Y-%m-%d %H:%M}"
+            return None, None, ScanOutcome(pair, Status.STALE, now, reasons=(stale,))
+        prediction = self._predictor.predict(window)
+        atr = wilder_atr(window, self._config.atr_period)
+        if prediction is None or atr is None or atr <= 0:
+            return None, None, ScanOutcome(pair, Status.NO_PREDICTION, now)
+        return prediction, atr, None
 
     def _build(self, pair: Pair, prediction: Prediction, tier: Tier, window: CandleWindow, atr: float,
                now: datetime) -> Signal:
         cfg = self._config
         return Signal.from_prediction(
-            pair=pair,
-            prediction=prediction,
-            confidence=prediction.probability,
-            tier=tier,
-            entry=float(window.close[-1]),
-            stop_distance=atr * cfg.stop_atr_multiple,
-            reward_risk=cfg.reward_risk,
-            now=now,
-            mode=cfg.mode,
+            pair=pair, prediction=prediction, confidence=prediction.probability, tier=tier,
+            entry=float(window.close[-1]), stop_distance=atr * cfg.stop_atr_multiple, reward_risk=cfg.reward_risk,
+            now=now, mode=cfg.mode,
         )
 
-    def _record_and_notify(self, signal: Signal, prediction: Prediction, now: datetime) -> ScanOutcome:
+    def _guard_and_emit(self, signal: Signal, prediction: Prediction, state: GuardState, now: datetime,
+                        controls: Controls) -> tuple[ScanOutcome, GuardState]:
+        config = attrs.evolve(self._config.emission, max_signals_per_hour=controls.max_signals_per_hour,
+                              max_signals_per_hour_high=controls.max_signals_per_hour_high)
+        candidate = EmissionCandidate.from_signal(signal)
+        decision = evaluate_emission(candidate, state, now, config)
+        self._send_alerts(decision.alerts)
+        if not decision.allowed:
+            return ScanOutcome(signal.pair, Status.DENIED, now, signal=signal, prediction=prediction,
+                               reasons=tuple(str(r) for r in decision.reasons),
+                               rules=tuple(r.rule for r in decision.reasons), alerts=decision.alerts), state
+        signal = attrs.evolve(signal, size=decision.size)
+        after = record_emission(state, candidate, now, config)
+        spec = self._instruments.spec_for(signal.pair)
+        after = with_account(after, open_paper_position(after.account, signal, decision.size, spec))
         try:
-            stored = self._signals.add(signal)
+            stored = self._book.record_signal(signal, after)
         except Exception as exc:  # any store failure: the signal must not be announced
             return ScanOutcome(signal.pair, Status.STORE_FAILED, now, signal=signal, prediction=prediction,
-                               reasons=(f"{type(exc).__name__}: {exc}",))
+                               reasons=(f"{type(exc).__name__}: {exc}",)), state
         if not stored:
-            return ScanOutcome(signal.pair, Status.DUPLICATE, now, signal=signal, prediction=prediction)
-        if self._on_emitted is not None:
-            self._on_emitted(signal)
-        notify_error = None
-        try:
-            self._notifier.send(format_signal(signal))
-        except Exception as exc:  # a lost message must not stop the runtime; it is logged by the caller
-            notify_error = f"{type(exc).__name__}: {exc}"
+            # recorded by an earlier run of the same replay: replay it into the state, announce nothing
+            return ScanOutcome(signal.pair, Status.DUPLICATE, now, signal=signal, prediction=prediction), after
         return ScanOutcome(signal.pair, Status.EMITTED, now, signal=signal, prediction=prediction,
-                           notify_error=notify_error)
+                           notify_error=self._notify(format_signal(signal))), after
 
+    def _send_alerts(self, alerts: tuple[Alert, ...]) -> None:
+        for alert in alerts:
+            if self._throttle.should_send(alert):
+                self._notify(format_alert(alert))
 
-def kill_switch_guard(is_on: Callable[[], bool]) -> EmissionGuard:
-    def guard(candidate: Candidate, now: datetime) -> Decision:
-        if is_on():
-            return Decision(False, ("kill_switch: emissions are stopped",))
-        return Decision(True)
-
-    return guard
-
-
-def pairs_summary(outcomes: Sequence[ScanOutcome]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    return counts
+    def _notify(self, text: str) -> str | None:
+        try:
+            self._notifier.send(text)
+        except Exception as exc:  # a lost message must not stop the runtime; the caller logs it
+            return f"{type(exc).__name__}: {exc}"
+        return None

@@ -29,6 +29,7 @@ from enum import StrEnum
 
 import attrs
 
+from domain.confidence import TierState
 from domain.decisions import Decision, Reason, Rule, decide
 from domain.instruments import Instruments
 from domain.market import Direction, Pair, require_utc
@@ -60,13 +61,16 @@ def _losses(value: Iterable[datetime]) -> tuple[datetime, ...]:
 
 @attrs.frozen
 class GuardState:
-    """What the guard needs to remember between scans; persist it after every change."""
+    """What the guard needs to remember between scans; persist it after every change. ``tiers``
+    holds each pair's tier hysteresis, so a restart does not reset a rising streak."""
 
     account: Account
     kill_switch: bool = False
     kill_switch_reason: str = ""
     emissions: tuple[Emission, ...] = attrs.field(default=(), converter=_emissions)
     losses: tuple[datetime, ...] = attrs.field(default=(), converter=_losses)
+    tiers: TierState = attrs.Factory(TierState)
+    as_of: datetime | None = None  # the market time of the last scan that updated this state
 
 
 @attrs.frozen

@@ -88,8 +88,11 @@ class Signal:
     created_at: datetime = attrs.field(converter=_utc_created_at)
     mode: Mode
     model_version: str = "baseline"
+    size: float | None = None  # lots the guard sized it at; None before the guard has seen it
 
     def __attrs_post_init__(self) -> None:
+        if self.size is not None and not self.size > 0:
+            raise ValueError(f"{self.signal_id}: size must be > 0 lots, got {self.size}")
         if min(self.entry, self.take_profit, self.stop_loss) <= 0:
             raise ValueError(f"{self.signal_id}: entry, take-profit and stop-loss must be > 0")
         sign = self.direction.sign

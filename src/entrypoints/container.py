@@ -46,6 +46,23 @@ def _signal_repository(engine: object) -> object:
     return SqlSignalRepository(engine)  # type: ignore[arg-type]
 
 
+def account_name(settings: Settings) -> str:
+    """Replays keep their paper account apart from the one the live clock runs on."""
+    return "replay" if settings.candles.source == "replay" else settings.mode
+
+
+def _risk_book(engine: object, account: str) -> object:
+    from adapters.sql import SqlRiskBook
+
+    return SqlRiskBook(engine, account)  # type: ignore[arg-type]
+
+
+def _control_repository(engine: object) -> object:
+    from adapters.sql import SqlControlRepository
+
+    return SqlControlRepository(engine)  # type: ignore[arg-type]
+
+
 def _console_notifier() -> object:
     from adapters.console import ConsoleNotifier
 
@@ -91,6 +108,9 @@ class Container(containers.DeclarativeContainer):
         sqlite=providers.Singleton(_signal_repository, engine),
         postgres=providers.Singleton(_signal_repository, engine),
     )
+    account_name = providers.Callable(account_name, settings)
+    risk_book = providers.Singleton(_risk_book, engine, account_name)
+    control_repository = providers.Singleton(_control_repository, engine)
     notifier = providers.Selector(
         providers.Callable(lambda s: s.notifier.name, settings),
         console=providers.Singleton(_console_notifier),

@@ -5,19 +5,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
 
-from application.runtime import RunSummary, Runtime
-from application.scan_market import ScanConfig, ScanMarket, ScanOutcome, Status, kill_switch_guard
+from application.controls import controls_reader
+from application.ports_risk import ControlRepository, RiskBookUnitOfWork
+from application.runtime import Runtime
+from application.scan_market import Controls, ScanConfig, ScanMarket
 from domain.market import Pair
-from domain.signals import Mode, TierThresholds
+from domain.signals import Mode
 from entrypoints.candle_bootstrap import RuntimeFailure, build_candle_source
 from entrypoints.container import Container, build_container
 from entrypoints.logging_setup import configure_logging
+from entrypoints.runtime_log import log_report, summary_dict
 from entrypoints.seeding import seed_everything
 from entrypoints.settings import Settings, mask_url
+from entrypoints.settings.domain_config import emission_config, hysteresis, tier_thresholds
+from entrypoints.store_wait import open_when_up
 
 DEFAULT_REPLAY_SPAN = timedelta(days=1)
 
@@ -32,10 +37,18 @@ def scan_config(settings: Settings) -> ScanConfig:
     return ScanConfig(
         pairs=tuple(Pair.parse(p) for p in settings.pairs),
         mode=Mode(settings.mode),
-        thresholds=TierThresholds(high=sig.tier_high, medium=sig.tier_medium, low=sig.tier_low),
+        emission=emission_config(settings),
+        hysteresis=hysteresis(settings),
+        initial_balance=settings.risk.initial_balance,
+        max_hold=timedelta(minutes=settings.risk.max_hold_minutes),
         reward_risk=sig.reward_risk,
         stop_atr_multiple=sig.stop_atr_multiple,
     )
+
+
+def default_controls(settings: Settings) -> Controls:
+    return Controls(thresholds=tier_thresholds(settings), max_signals_per_hour=settings.signals.max_signals_per_hour,
+                    max_signals_per_hour_high=settings.signals.max_signals_per_hour_high)
 
 
 def replay_window(source: Any, pairs: tuple[Pair, ...], start: datetime | None,
@@ -73,35 +86,33 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     source = build_candle_source(container, settings)
     config = scan_config(settings)
     clock, start, until = _clock_and_window(settings, source, config.pairs, start, until, stop)
-    scan = ScanMarket(
-        source=source, predictor=container.predictor(), signals=_build_store(container, settings),
-        notifier=container.notifier(), guard=kill_switch_guard(lambda: settings.guards.kill_switch), config=config,
-    )
+    book, control_repo = open_when_up(lambda: (cast(RiskBookUnitOfWork, container.risk_book()),
+                                               cast(ControlRepository, container.control_repository())),
+                                      settings, stop)
+    controls = controls_reader(default_controls(settings), control_repo, settings.guards.kill_switch,
+                               on_error=lambda why: log.error("controls_unreadable", error=why))
+    scan = ScanMarket(source=source, predictor=container.predictor(), book=book, notifier=container.notifier(),
+                      config=config, controls=controls)
     log.info("runtime_started", source=settings.candles.source, pairs=[p.symbol for p in config.pairs],
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
-             store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name)
+             store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name,
+             account=container.account_name(), ruleset=settings.risk.ruleset)
     runtime = Runtime(clock=clock, scan=scan, interval=timedelta(minutes=settings.runtime.scan_interval_minutes),
-                      stop=stop, on_scan=lambda at, outcomes: _log_outcomes(log, outcomes))
+                      stop=stop, on_scan=lambda report: log_report(log, report),
+                      on_error=lambda at, exc: log.error("scan_failed", at=at.isoformat(),
+                                                         error=f"{type(exc).__name__}: {mask_url(str(exc))}"))
     try:
         summary = runtime.run(start, until)
     finally:
         _close(container.notifier())
     log.info("runtime_stopped", scans=summary.scans, emitted=summary.emitted, stopped_early=summary.stopped_early)
-    return _summary_dict(summary, settings)
+    return summary_dict(summary, settings)
 
 
 def _close(resource: object) -> None:
     close = getattr(resource, "close", None)
     if callable(close):
         close()
-
-
-def _build_store(container: Container, settings: Settings) -> Any:
-    try:
-        return container.signal_repository()
-    except Exception as exc:
-        raise RuntimeFailure(f"cannot open the {settings.store.backend} store at {mask_url(settings.store.url)}: "
-                             f"{type(exc).__name__}: {mask_url(str(exc).splitlines()[0])}") from None
 
 
 def _clock_and_window(settings: Settings, source: Any, pairs: tuple[Pair, ...], start: datetime | None,
@@ -113,39 +124,3 @@ def _clock_and_window(settings: Settings, source: Any, pairs: tuple[Pair, ...], 
     start, until = replay_window(source, pairs, start, until)
     speed = None if settings.runtime.speed == "max" else float(settings.runtime.speed)
     return ReplayClock(start, speed=speed, stop=stop), start, until
-
-
-def _log_outcomes(log: Any, outcomes: list[ScanOutcome]) -> None:
-    for outcome in outcomes:
-        fields: dict[str, Any] = {"pair": outcome.pair.symbol, "at": outcome.at.isoformat(),
-                                  "lat_ms": round(outcome.latency_ms, 3)}
-        if outcome.signal is not None:
-            s = outcome.signal
-            fields.update(tier=s.tier.value, conf=round(s.confidence, 4), direction=s.direction.value,
-                          entry=s.entry, tp=round(s.take_profit, 6), sl=round(s.stop_loss, 6), rr=round(s.rr, 3),
-                          signal_id=s.signal_id)
-        if outcome.reasons:
-            fields["reasons"] = list(outcome.reasons)
-        if outcome.status in (Status.STORE_FAILED,):
-            log.error("signal_not_recorded", **fields)
-        elif outcome.status is Status.DENIED:
-            log.warning("signal_denied", **fields)
-        elif outcome.status is Status.EMITTED:
-            log.info("signal_emitted", **fields)
-            if outcome.notify_error:
-                log.error("notify_failed", error=outcome.notify_error, **{k: fields[k] for k in ("pair", "signal_id")})
-        else:
-            log.debug("scan_" + outcome.status.value, **fields)
-
-
-def _summary_dict(summary: RunSummary, settings: Settings) -> dict[str, Any]:
-    return {
-        "scans": summary.scans,
-        "emitted": summary.emitted,
-        "counts": dict(sorted(summary.counts.items())),
-        "first_scan": summary.first_scan.isoformat() if summary.first_scan else None,
-        "last_scan": summary.last_scan.isoformat() if summary.last_scan else None,
-        "stopped_early": summary.stopped_early,
-        "mode": settings.mode,
-        "store": mask_url(settings.store.url),
-    }

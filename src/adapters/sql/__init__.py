@@ -3,16 +3,23 @@ from adapters.sql.engine import create_engine, downgrade, masked_url, upgrade
 from adapters.sql.outcomes import SqlOutcomeRepository
 from adapters.sql.patterns import SqlPatternRepository
 from adapters.sql.queries import SqlPerformanceQueries
+from adapters.sql.risk_book import SqlControlRepository, SqlRiskBook
 from adapters.sql.signals import SqlSignalRepository
+from adapters.sql.state_codec import UnreadableState, decode_state, encode_state
 
 __all__ = [
+    "SqlControlRepository",
     "SqlDeploymentRepository",
     "SqlOutcomeRepository",
     "SqlPatternRepository",
     "SqlPerformanceQueries",
+    "SqlRiskBook",
     "SqlSignalRepository",
+    "UnreadableState",
     "create_engine",
+    "decode_state",
     "downgrade",
+    "encode_state",
     "masked_url",
     "upgrade",
 ]

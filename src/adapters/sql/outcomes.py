@@ -21,21 +21,27 @@ class SqlOutcomeRepository(OutcomeRepository):
         self._engine = engine
 
     def record_outcome(self, outcome: TradeOutcome) -> bool:
-        values = _values(outcome)
-        # the "result IS NULL" guard makes closing a row a single atomic compare-and-set
-        update = (sa.update(risk_book)
-                  .where(risk_book.c.signal_id == outcome.signal_id, risk_book.c.result.is_(None))
-                  .values(**values))
         with self._engine.begin() as connection:
-            if connection.execute(update).rowcount == 1:
-                return True
-            stored = connection.execute(sa.select(*(risk_book.c[f] for f in _FIELDS))
-                                        .where(risk_book.c.signal_id == outcome.signal_id)).first()
-        if stored is None:
-            raise UnknownSignal(f"risk_book has no signal_id {outcome.signal_id!r}")
-        if not _same(dict(stored._mapping), values):
-            raise OutcomeConflict(f"risk_book signal {outcome.signal_id!r} is already closed with a different outcome")
-        return False
+            return close_signal(connection, outcome)
+
+
+def close_signal(connection: sa.Connection, outcome: TradeOutcome) -> bool:
+    """Close the signal's row inside the caller's transaction. False when this very outcome is
+    already stored; UnknownSignal or OutcomeConflict otherwise, leaving the transaction to roll back."""
+    values = _values(outcome)
+    # the "result IS NULL" guard makes closing a row a single atomic compare-and-set
+    update = (sa.update(risk_book)
+              .where(risk_book.c.signal_id == outcome.signal_id, risk_book.c.result.is_(None))
+              .values(**values))
+    if connection.execute(update).rowcount == 1:
+        return True
+    stored = connection.execute(sa.select(*(risk_book.c[f] for f in _FIELDS))
+                                .where(risk_book.c.signal_id == outcome.signal_id)).first()
+    if stored is None:
+        raise UnknownSignal(f"risk_book has no signal_id {outcome.signal_id!r}")
+    if not _same(dict(stored._mapping), values):
+        raise OutcomeConflict(f"risk_book signal {outcome.signal_id!r} is already closed with a different outcome")
+    return False
 
 
 def _values(outcome: TradeOutcome) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.sql.dialect import insert
 from adapters.sql.tables import patterns
 from application.ports import PatternRepository
 from domain.market import require_utc
@@ -22,9 +22,8 @@ class SqlPatternRepository(PatternRepository):
     def record_outcome(self, pattern_hash: str, name: str, won: bool, now: datetime) -> PatternRecord:
         PatternRecord(pattern_hash, name)  # validates the key before it reaches the database
         now = require_utc(now, "now")
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        values = insert(patterns).values(pattern_hash=pattern_hash, name=name, wins=int(won), total=1,
-                                         created_at=now, updated_at=now)
+        values = insert(self._engine, patterns).values(pattern_hash=pattern_hash, name=name, wins=int(won),
+                                                       total=1, created_at=now, updated_at=now)
         statement = values.on_conflict_do_update(
             index_elements=["pattern_hash"],
             set_={"wins": patterns.c.wins + values.excluded.wins, "total": patterns.c.total + 1,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.sql.dialect import insert
 from adapters.sql.tables import risk_book
+from adapters.sql.timeutil import utc
 from application.ports import SignalRepository
 from domain.market import Direction, Pair
 from domain.signals import Mode, Signal, Tier
@@ -20,12 +20,8 @@ class SqlSignalRepository(SignalRepository):
         self._engine = engine
 
     def add(self, signal: Signal) -> bool:
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        statement = (insert(risk_book).values(**_row(signal)).on_conflict_do_nothing(index_elements=["signal_id"])
-                     .returning(risk_book.c.id))
-        # rowcount is unreliable with RETURNING-capable drivers; a returned id means a new row
         with self._engine.begin() as connection:
-            return connection.execute(statement).first() is not None
+            return insert_signal(connection, signal)
 
     def get(self, signal_id: str) -> Signal | None:
         with self._engine.connect() as connection:
@@ -46,6 +42,14 @@ class SqlSignalRepository(SignalRepository):
             return int(connection.execute(sa.select(sa.func.count()).select_from(risk_book)).scalar_one())
 
 
+def insert_signal(connection: sa.Connection, signal: Signal) -> bool:
+    """Add the signal's row inside the caller's transaction; False when its signal_id is there."""
+    statement = (insert(connection, risk_book).values(**_row(signal))
+                 .on_conflict_do_nothing(index_elements=["signal_id"]).returning(risk_book.c.id))
+    # rowcount is unreliable with RETURNING-capable drivers; a returned id means a new row
+    return connection.execute(statement).first() is not None
+
+
 def _row(signal: Signal) -> dict[str, Any]:
     return {
         "signal_id": signal.signal_id,
@@ -60,13 +64,11 @@ def _row(signal: Signal) -> dict[str, Any]:
         "rr_expected": signal.rr,
         "mode": signal.mode.value,
         "model_version": signal.model_version,
+        "size": signal.size,
     }
 
 
 def _signal(row: Any) -> Signal:
-    entry_time: datetime = row["entry_time"]
-    # SQLite keeps no offset; every stored time is UTC
-    entry_time = entry_time.replace(tzinfo=UTC) if entry_time.tzinfo is None else entry_time.astimezone(UTC)
     return Signal(
         signal_id=row["signal_id"],
         pair=Pair(row["pair"]),
@@ -76,7 +78,8 @@ def _signal(row: Any) -> Signal:
         stop_loss=row["sl_price"],
         confidence=row["confidence"],
         tier=Tier(row["tier"]),
-        created_at=entry_time,
+        created_at=utc(row["entry_time"]),
         mode=Mode(row["mode"]),
         model_version=row["model_version"],
+        size=row["size"],
     )

@@ -64,3 +64,48 @@ model_deployments = sa.Table(
     sa.Column("metrics_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("rollback_reason", sa.Text, nullable=True),
 )
+
+# Runtime state (migration 0003): what a restart must find again.
+
+guard_state = sa.Table(
+    "guard_state",
+    metadata,
+    sa.Column("account", sa.String(16), primary_key=True),
+    sa.Column("state_json", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+account_days = sa.Table(
+    "account_days",
+    metadata,
+    sa.Column("account", sa.String(16), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("start_balance", sa.Float, nullable=False),
+    sa.Column("end_balance", sa.Float, nullable=True),
+)
+
+control_changes = sa.Table(
+    "control_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("changed_by", sa.String(120), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_control_changes_key_changed_at", control_changes.c.key, control_changes.c.changed_at)
+
+equity_snapshots = sa.Table(
+    "equity_snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(16), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("balance", sa.Float, nullable=False),
+    sa.Column("equity", sa.Float, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("day_start_balance", sa.Float, nullable=False),
+    sa.Column("open_positions", sa.Integer, nullable=False),
+)
+sa.Index("ix_equity_snapshots_account_at", equity_snapshots.c.account, equity_snapshots.c.at)

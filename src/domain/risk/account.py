@@ -49,6 +49,7 @@ class Position:
     stop: float | None = None
     commission: float = 0.0
     swap: float = 0.0
+    take_profit: float | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.position_id:
@@ -57,6 +58,8 @@ class Position:
             raise ValueError(f"{self.position_id}: commission is a cost and must be >= 0, got {self.commission}")
         if self.stop is not None and not self.stop > 0:
             raise ValueError(f"{self.position_id}: stop must be > 0, got {self.stop}")
+        if self.take_profit is not None and not self.take_profit > 0:
+            raise ValueError(f"{self.position_id}: take_profit must be > 0, got {self.take_profit}")
 
     @property
     def units(self) -> float:

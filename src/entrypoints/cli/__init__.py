@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "features": "entrypoints.cli.features:features",
     "risk": "entrypoints.cli.risk:risk",
     "db": "entrypoints.cli.db:db",
+    "guard": "entrypoints.cli.guard:guard",
 }
 
 

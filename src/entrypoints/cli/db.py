@@ -154,3 +154,66 @@ def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json:
     text = (f"archived {result.rows} dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC to {result.path}"
             if result.rows else f"no dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC")
     _report(payload, as_json, text)
+
+
+def _perf(p: Any) -> dict[str, Any]:
+    return {"trades": p.count, "wins": p.wins, "win_rate": None if p.win_rate is None else round(p.win_rate, 4),
+            "avg_r": None if p.avg_r is None else round(p.avg_r, 4)}
+
+
+def _stats_payload(report: Any) -> dict[str, Any]:
+    return {
+        "now": report.now.isoformat(),
+        "windows": [{"days": w.days, "overall": _perf(w.overall),
+                     "by_tier": {k: _perf(v) for k, v in w.by_tier.items()}} for w in report.windows],
+        "by_model": {k: _perf(v) for k, v in report.by_model.items()},
+        "by_session": {k: _perf(v) for k, v in report.by_session.items()},
+        "patterns": [{"name": p.name, "pattern_hash": p.pattern_hash, "wins": p.wins, "total": p.total}
+                     for p in report.patterns],
+    }
+
+
+def _stats_text(payload: dict[str, Any]) -> str:
+    def line(label: str, p: dict[str, Any]) -> str:
+        rate = "-" if p["win_rate"] is None else f"{p['win_rate'] * 100:.1f}%"
+        avg = "-" if p["avg_r"] is None else f"{p['avg_r']:+.2f}R"
+        return f"  {label:14} {p['trades']:6d} trades  win {rate:>6}  avg {avg:>7}"
+
+    lines = []
+    for window in payload["windows"]:
+        lines.append(f"last {window['days']} days (closed trades by entry time, up to {payload['now']})")
+        lines.append(line("all", window["overall"]))
+        lines += [line(tier, p) for tier, p in window["by_tier"].items()]
+    lines.append("by session (longest window)")
+    lines += [line(name, p) for name, p in payload["by_session"].items()]
+    lines.append("by model version (longest window)")
+    lines += [line(name, p) for name, p in payload["by_model"].items()]
+    return "\n".join(lines)
+
+
+@db.command()
+@click.option("--now", "now_text", default=None, help="End of the windows, ISO time (default: now).")
+@click.option("--mode", type=click.Choice(["dryrun", "live"]), default=None, help="Only one mode (default: both).")
+@_json_option
+@click.pass_context
+def stats(ctx: click.Context, now_text: str | None, mode: str | None, as_json: bool) -> None:
+    """Win rate and average R over the last 7 and 30 days, by tier, session and model (the bot's /stats)."""
+    from adapters.sql import SqlPatternRepository, SqlPerformanceQueries, create_engine
+    from application.stats import build_stats
+    from domain.signals import Mode
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO time: {now_text!r}", param_hint="--now") from None
+    if now.tzinfo is None:
+        raise click.BadParameter("give a time with an offset, e.g. 2021-07-10T18:00Z", param_hint="--now")
+    url = _store_url(ctx)
+
+    def run() -> Any:
+        engine = create_engine(url)
+        return build_stats(SqlPerformanceQueries(engine), SqlPatternRepository(engine), now.astimezone(UTC),
+                           mode=Mode(mode) if mode else None)
+
+    payload = _stats_payload(_guarded(run, url))
+    _report(payload, as_json, _stats_text(payload))

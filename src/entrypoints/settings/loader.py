@@ -12,6 +12,7 @@ import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from domain.market import Pair
+from entrypoints.settings.domain_config import domain_problems
 from entrypoints.settings.schema import Settings
 from entrypoints.settings.secret import MASK, Secret, mask_url
 from entrypoints.settings.sources import (
@@ -225,6 +226,7 @@ def semantic_problems(s: Settings) -> list[tuple[str, str]]:
         problems.append(("candles.bootstrap_days", "must be at least 1"))
     problems += _store_problems(s)
     problems += _signal_problems(s)
+    problems += domain_problems(s)
     problems += _adapter_problems(s)
     return problems
 

@@ -40,6 +40,8 @@ class CandleSettings:
 class StoreSettings:
     backend: Literal["sqlite", "postgres"] = "sqlite"
     url: str = attrs.field(default="sqlite:///data/tradeai.db", repr=mask_url)
+    # a database that is down at start is retried this long before the runtime gives up
+    startup_wait_seconds: int = 60
 
 
 @attrs.frozen
@@ -76,11 +78,39 @@ class SignalSettings:
     stop_atr_multiple: float = 2.0
     max_signals_per_hour: int = 10
     max_signals_per_hour_high: int = 5
+    # a pair moves up a tier only after this many consecutive scans above its threshold
+    tier_confirm_scans: int = 2
 
 
 @attrs.frozen
 class GuardSettings:
     kill_switch: bool = False
+
+
+@attrs.frozen
+class RiskLimitSettings:
+    """The account the guard protects (the paper account in dry-run) and the plan's buffers."""
+
+    ruleset: Literal["2-step", "1-step"] = "2-step"
+    initial_balance: float = 100_000.0
+    # 0 takes the ruleset's default buffer: 4.5 % for 2-step, 2.7 % for 1-step (3 % hard limit)
+    internal_daily_loss_pct: float = 0.0
+    internal_total_loss_pct: float = 9.0
+    risk_per_trade_pct: float = 1.0
+    # a paper trade still open this long after entry is closed at the market
+    max_hold_minutes: int = 60
+    backoff_losses: int = 2
+    backoff_window_minutes: int = 60
+    backoff_risk_reduction_pct: float = 50.0
+
+
+@attrs.frozen
+class EnsembleSettings:
+    """Model weights as name=weight lists; used once trained models are promoted."""
+
+    weights: str = "lstm=0.35,transformer=0.40,rl=0.25"
+    weights_without_rl: str = "lstm=0.50,transformer=0.50"
+    bias_pp: float = 5.0
 
 
 @attrs.frozen
@@ -97,3 +127,5 @@ class Settings:
     predictor: PredictorSettings = PredictorSettings()
     signals: SignalSettings = SignalSettings()
     guards: GuardSettings = GuardSettings()
+    risk: RiskLimitSettings = RiskLimitSettings()
+    ensemble: EnsembleSettings = EnsembleSettings()

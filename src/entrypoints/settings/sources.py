@@ -53,7 +53,21 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "STOP_ATR_MULTIPLE": "signals.stop_atr_multiple",
     "MAX_SIGNALS_PER_HOUR": "signals.max_signals_per_hour",
     "MAX_SIGNALS_PER_HOUR_HIGH": "signals.max_signals_per_hour_high",
+    "TIER_CONFIRM_SCANS": "signals.tier_confirm_scans",
     "KILL_SWITCH": "guards.kill_switch",
+    "STORE_STARTUP_WAIT_SECONDS": "store.startup_wait_seconds",
+    "FTMO_RULESET": "risk.ruleset",
+    "ACCOUNT_INITIAL_BALANCE": "risk.initial_balance",
+    "INTERNAL_DAILY_LOSS_PCT": "risk.internal_daily_loss_pct",
+    "INTERNAL_TOTAL_LOSS_PCT": "risk.internal_total_loss_pct",
+    "RISK_PER_TRADE_PCT": "risk.risk_per_trade_pct",
+    "MAX_HOLD_MINUTES": "risk.max_hold_minutes",
+    "BACKOFF_LOSSES": "risk.backoff_losses",
+    "BACKOFF_WINDOW_MINUTES": "risk.backoff_window_minutes",
+    "BACKOFF_RISK_REDUCTION_PCT": "risk.backoff_risk_reduction_pct",
+    "ENSEMBLE_WEIGHTS": "ensemble.weights",
+    "ENSEMBLE_WEIGHTS_WITHOUT_RL": "ensemble.weights_without_rl",
+    "CONFIDENCE_BIAS_PP": "ensemble.bias_pp",
 }
 
 SECRET_KEYS = frozenset(

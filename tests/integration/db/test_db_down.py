@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.replay import ArrayCandleSource
-from adapters.sql import SqlSignalRepository, create_engine, upgrade
-from application.scan_market import ScanConfig, ScanMarket, Status, kill_switch_guard
+from adapters.sql import SqlRiskBook, SqlSignalRepository, create_engine, upgrade
+from application.scan_market import ScanConfig, ScanMarket, Status
+from domain.confidence import HysteresisSettings
 from domain.market import Direction, Pair
 from domain.signals import Mode
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
@@ -32,29 +33,37 @@ def test_scans_fail_to_store_while_the_database_is_unreachable_and_recover_after
     notifier = RecordingNotifier()
     with TcpProxy(("127.0.0.1", 5432)) as proxy:
         engine = create_engine(through_proxy(pg_url, proxy.port), connect_timeout=2)
-        signals = SqlSignalRepository(engine)
+        # two scans confirm the tier: the first only loads and saves the state, so a pooled
+        # connection through the proxy exists when it is cut, and the signals come after
         scan = ScanMarket(source=ArrayCandleSource({BTC: random_walk(START, 300, seed=5)}),
-                          predictor=FixedPredictor(Direction.LONG, 0.75), signals=signals, notifier=notifier,
-                          guard=kill_switch_guard(lambda: False), config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN))
+                          predictor=FixedPredictor(Direction.LONG, 0.75), book=SqlRiskBook(engine, "dryrun"),
+                          notifier=notifier, config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN,
+                                                               hysteresis=HysteresisSettings(confirm_scans=2)))
         minute = iter(range(60, 300))
 
         def scan_once():
-            [outcome] = scan.scan(START + timedelta(minutes=next(minute)))
-            return outcome
+            report = scan.scan(START + timedelta(minutes=next(minute)))
+            [outcome] = report.pairs
+            return outcome, report.store_error
 
-        assert scan_once().status is Status.EMITTED  # a pooled connection now exists through the proxy
+        first, error = scan_once()
+        assert first.status is Status.UNCONFIRMED and error is None
         proxy.cut()
-        down = [scan_once() for _ in range(3)]
+        down, errors = zip(*(scan_once() for _ in range(3)), strict=True)
         assert [o.status for o in down] == [Status.STORE_FAILED] * 3
         assert all(o.reasons and "OperationalError" in o.reasons[0] for o in down)
-        assert len(notifier.messages) == 1
+        assert all("OperationalError" in e for e in errors)  # the scan's own state save failed too
+        assert notifier.messages == []
         proxy.restore()
-        back = [scan_once() for _ in range(2)]
-        assert [o.status for o in back] == [Status.EMITTED] * 2
+        back, error = scan_once()
+        assert back.status is Status.EMITTED and error is None
         engine.dispose()
-    assert len(notifier.messages) == 3
-    failed_ids = {o.signal.signal_id for o in down}
+    [message] = notifier.messages
+    assert back.signal.signal_id in message
     stored = {s.signal_id for s in SqlSignalRepository(direct).list()}
-    assert len(stored) == 3 and not stored & failed_ids
-    assert all(o.signal.signal_id in m for o, m in zip(back, notifier.messages[1:], strict=True))
+    assert stored == {back.signal.signal_id}
+    # the state saved holds exactly the signal stored: nothing of the failed ones
+    state = SqlRiskBook(direct, "dryrun").load_state()
+    assert [p.position_id for p in state.account.positions] == [back.signal.signal_id]
+    assert len(state.emissions) == 1
     direct.dispose()

@@ -7,19 +7,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import create_engine, downgrade, upgrade
+from adapters.sql import downgrade, upgrade
 from adapters.sql.tables import metadata
 
 T = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request, tmp_path):
-    url = f"sqlite:///{tmp_path}/m.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = create_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_schema_matches_the_table_objects(engine) -> None:

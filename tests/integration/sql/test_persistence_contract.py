@@ -15,14 +15,13 @@ from adapters.sql import (
     SqlPatternRepository,
     SqlPerformanceQueries,
     SqlSignalRepository,
-    create_engine,
-    upgrade,
 )
 from application.stats_values import OutcomeConflict, Result, TradeOutcome, UnknownSignal
 from domain.deployments import ModelDeployment
 from domain.market import Direction, Pair
 from domain.signals import Mode, Signal, Tier
 from tests.fakes.ports import InMemorySignalRepository
+from tests.integration.sql.conftest import migrated_engine
 from tests.unit.persistence.fakes import InMemoryDeploymentRepository, InMemoryPatternRepository, InMemoryRiskBook
 
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
@@ -49,13 +48,10 @@ def store(request, tmp_path):
         yield SimpleNamespace(signals=signals, outcomes=book, queries=book, patterns=InMemoryPatternRepository(),
                               deployments=InMemoryDeploymentRepository(), engine=None)
         return
-    url = f"sqlite:///{tmp_path}/p.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = create_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(request, tmp_path, request.param)
     yield SimpleNamespace(signals=SqlSignalRepository(engine), outcomes=SqlOutcomeRepository(engine),
                           queries=SqlPerformanceQueries(engine), patterns=SqlPatternRepository(engine),
                           deployments=SqlDeploymentRepository(engine), engine=engine)
-    engine.dispose()
 
 
 def test_outcome_closes_a_signal_once_and_is_idempotent(store) -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import SqlSignalRepository, create_engine, downgrade, upgrade
+from adapters.sql import SqlSignalRepository, downgrade, upgrade
 from domain.market import Direction, Pair
 from domain.signals import Mode, Signal, Tier
 from tests.fakes.ports import InMemorySignalRepository
+from tests.integration.sql.conftest import migrated_engine
 
 T0 = datetime(2025, 3, 30, 0, 58, tzinfo=UTC)
+TABLES = ("risk_book", "patterns", "model_deployments", "guard_state", "account_days", "control_changes",
+          "equity_snapshots")
 
 
 def make_signal(pair: str = "BTCUSDT", minutes: int = 0, direction: Direction = Direction.LONG) -> Signal:
@@ -28,11 +32,7 @@ def repository(request, tmp_path):
     if request.param == "memory":
         yield InMemorySignalRepository()
         return
-    url = f"sqlite:///{tmp_path}/c.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = create_engine(url)
-    upgrade(engine)
-    yield SqlSignalRepository(engine)
-    engine.dispose()
+    yield SqlSignalRepository(migrated_engine(request, tmp_path, request.param))
 
 
 def test_round_trip_keeps_every_field(repository) -> None:
@@ -41,6 +41,12 @@ def test_round_trip_keeps_every_field(repository) -> None:
     loaded = repository.get(signal.signal_id)
     assert loaded == signal
     assert loaded.created_at.tzinfo is not None and loaded.rr == pytest.approx(1.5)
+
+
+def test_the_size_the_guard_gave_round_trips(repository) -> None:
+    sized = attrs.evolve(make_signal(), size=0.037)
+    repository.add(sized)
+    assert repository.get(sized.signal_id).size == 0.037
 
 
 def test_add_is_idempotent_on_signal_id(repository) -> None:
@@ -61,15 +67,12 @@ def test_list_orders_by_time_and_filters_by_pair(repository) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_migrations_upgrade_from_empty_and_downgrade_cleanly(backend, tmp_path, request) -> None:
-    url = f"sqlite:///{tmp_path}/m.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
-    engine = create_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(request, tmp_path, backend)
     upgrade(engine)  # already at head: nothing to do
     inspector = sa.inspect(engine)
-    assert {"risk_book", "patterns", "model_deployments"} <= set(inspector.get_table_names())
+    assert set(TABLES) <= set(inspector.get_table_names())
     indexes = {ix["name"] for ix in inspector.get_indexes("risk_book")}
     assert {"ix_risk_book_signal_id", "ix_risk_book_entry_time", "ix_risk_book_pair", "ix_risk_book_mode",
             "ix_risk_book_stats"} <= indexes
     downgrade(engine)
-    assert not {"risk_book", "patterns", "model_deployments"} & set(sa.inspect(engine).get_table_names())
-    engine.dispose()
+    assert not set(TABLES) & set(sa.inspect(engine).get_table_names())

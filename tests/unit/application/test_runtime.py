@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from adapters.clock import ReplayClock
 from adapters.replay import ArrayCandleSource
 from application.runtime import Runtime, align_up
-from application.scan_market import ScanConfig, ScanMarket, kill_switch_guard
+from application.scan_market import ScanConfig, ScanMarket
+from domain.confidence import HysteresisSettings
 from domain.market import Pair
 from domain.signals import Mode
-from tests.fakes.ports import FixedPredictor, InMemorySignalRepository, RecordingNotifier
+from tests.fakes.ports import FixedPredictor, RecordingNotifier
+from tests.fakes.risk_book import InMemoryRiskBook
 from tests.fakes.series import random_walk
 
 BTC = Pair("BTCUSDT")
@@ -23,41 +25,63 @@ def test_align_up_snaps_to_the_interval_grid() -> None:
     assert align_up(datetime(2024, 3, 1, 0, 2, tzinfo=UTC), two) == datetime(2024, 3, 1, 0, 2, tzinfo=UTC)
 
 
-def build(stop: threading.Event, clock: ReplayClock, signals: InMemorySignalRepository):
-    scan = ScanMarket(
-        source=ArrayCandleSource({BTC: random_walk(START, 600)}), predictor=FixedPredictor(), signals=signals,
-        notifier=RecordingNotifier(), guard=kill_switch_guard(lambda: False),
-        config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN),
+def build(stop: threading.Event, clock: ReplayClock, book: InMemoryRiskBook):
+    return ScanMarket(
+        source=ArrayCandleSource({BTC: random_walk(START, 600)}), predictor=FixedPredictor(), book=book,
+        notifier=RecordingNotifier(),
+        config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN, hysteresis=HysteresisSettings(1)),
     )
-    return scan
 
 
 def test_runs_every_interval_from_start_to_until_inclusive() -> None:
-    stop, signals = threading.Event(), InMemorySignalRepository()
+    stop, book = threading.Event(), InMemoryRiskBook()
     clock = ReplayClock(START + timedelta(minutes=60))
     seen = []
-    runtime = Runtime(clock=clock, scan=build(stop, clock, signals), interval=timedelta(minutes=2), stop=stop,
-                      on_scan=lambda at, outcomes: seen.append(at))
+    runtime = Runtime(clock=clock, scan=build(stop, clock, book), interval=timedelta(minutes=2), stop=stop,
+                      on_scan=lambda report: seen.append(report.at))
     summary = runtime.run(START + timedelta(minutes=60), START + timedelta(minutes=120))
     assert summary.scans == 31 and len(seen) == 31
     assert seen[0] == START + timedelta(minutes=60) and seen[-1] == START + timedelta(minutes=120)
     assert all(b - a == timedelta(minutes=2) for a, b in itertools.pairwise(seen))
     assert clock.now() == seen[-1]
-    assert signals.count() == summary.emitted == 31
+    # one trade at a time on the pair: every scan either emits or finds the trade still open
+    assert len(book.signals) == summary.emitted > 0
+    assert summary.emitted + summary.counts.get("in_position", 0) == 31
 
 
 def test_stop_request_ends_after_the_current_scan() -> None:
-    stop, signals = threading.Event(), InMemorySignalRepository()
+    stop, book = threading.Event(), InMemoryRiskBook()
     clock = ReplayClock(START + timedelta(minutes=60))
     scans = []
 
-    def on_scan(at, outcomes):
-        scans.append(at)
+    def on_scan(report):
+        scans.append(report.at)
         if len(scans) == 3:
             stop.set()
 
-    runtime = Runtime(clock=clock, scan=build(stop, clock, signals), interval=timedelta(minutes=2), stop=stop,
+    runtime = Runtime(clock=clock, scan=build(stop, clock, book), interval=timedelta(minutes=2), stop=stop,
                       on_scan=on_scan)
     summary = runtime.run(START + timedelta(minutes=60), None)
     assert summary.scans == 3 and summary.stopped_early
-    assert signals.count() == 3
+    assert len(book.signals) == summary.emitted >= 1
+
+
+class _Flaky(ScanMarket):
+    def __init__(self, inner, fail_at):
+        self._inner, self._fail_at = inner, fail_at
+
+    def scan(self, now):
+        if now == self._fail_at:
+            raise ConnectionError("store went away")
+        return self._inner.scan(now)
+
+
+def test_a_failed_scan_is_reported_and_the_runtime_goes_on() -> None:
+    stop, book = threading.Event(), InMemoryRiskBook()
+    clock = ReplayClock(START + timedelta(minutes=60))
+    errors = []
+    runtime = Runtime(clock=clock, scan=_Flaky(build(stop, clock, book), START + timedelta(minutes=62)),
+                      interval=timedelta(minutes=2), stop=stop, on_error=lambda at, exc: errors.append((at, str(exc))))
+    summary = runtime.run(START + timedelta(minutes=60), START + timedelta(minutes=66))
+    assert errors == [(START + timedelta(minutes=62), "store went away")]
+    assert summary.scans == 3 and summary.failed_scans == 1

@@ -1,111 +1,172 @@
+"""The scan through the FTMO core: tiers with hysteresis, the emission guard, the paper account
+and the unit of work, against in-memory fakes."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from adapters.replay import ArrayCandleSource
-from application.scan_market import Decision, ScanConfig, ScanMarket, Status, kill_switch_guard
+from application.scan_market import Controls, ScanConfig, ScanMarket, Status
+from domain.confidence import HysteresisSettings
+from domain.guards import AlertKind, GuardState
+from domain.instruments import Instruments
 from domain.market import Direction, Pair
-from domain.signals import Mode, Tier
-from tests.fakes.ports import FixedPredictor, InMemorySignalRepository, RecordingNotifier
+from domain.paper import open_paper_position
+from domain.risk import Account
+from domain.signals import Mode, Signal, Tier
+from tests.fakes.ports import FixedPredictor, RecordingNotifier
+from tests.fakes.risk_book import InMemoryRiskBook
 from tests.fakes.series import random_walk
 
-BTC = Pair("BTCUSDT")
+BTC, ETH = Pair("BTCUSDT"), Pair("ETHUSDT")
 START = datetime(2024, 3, 1, tzinfo=UTC)
 NOW = START + timedelta(minutes=120)
 
 
-def make_scan(*, predictor=None, signals=None, notifier=None, guard=None, minutes=120):
-    source = ArrayCandleSource({BTC: random_walk(START, minutes, seed=3)})
-    return ScanMarket(
-        source=source,
-        predictor=predictor or FixedPredictor(Direction.LONG, 0.75),
-        signals=signals if signals is not None else InMemorySignalRepository(),
-        notifier=notifier if notifier is not None else RecordingNotifier(),
-        guard=guard or kill_switch_guard(lambda: False),
-        config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN),
-    ), source
+def make_scan(*, predictor=None, book=None, notifier=None, controls=Controls, pairs=(BTC,), confirm=1, minutes=400):
+    source = ArrayCandleSource({p: random_walk(START, minutes, seed=3 + i) for i, p in enumerate(pairs)})
+    scan = ScanMarket(
+        source=source, predictor=predictor or FixedPredictor(Direction.LONG, 0.75),
+        book=book if book is not None else InMemoryRiskBook(), notifier=notifier or RecordingNotifier(),
+        config=ScanConfig(pairs=pairs, mode=Mode.DRYRUN, hysteresis=HysteresisSettings(confirm)), controls=controls)
+    return scan, source
 
 
-def test_emits_records_and_notifies_a_signal_with_consistent_exits() -> None:
-    signals, notifier = InMemorySignalRepository(), RecordingNotifier()
-    scan, source = make_scan(signals=signals, notifier=notifier)
-    [outcome] = scan.scan(NOW)
+def test_emits_a_sized_signal_records_it_with_the_state_and_notifies() -> None:
+    book, notifier = InMemoryRiskBook(), RecordingNotifier()
+    scan, source = make_scan(book=book, notifier=notifier)
+    [outcome] = scan.scan(NOW).pairs
     assert outcome.status is Status.EMITTED
     signal = outcome.signal
-    last_close = source.window(BTC, NOW, 1).close[-1]
-    assert signal.entry == last_close
-    assert signal.tier is Tier.HIGH and signal.confidence == 0.75
-    assert signal.take_profit > signal.entry > signal.stop_loss
-    assert signal.rr == pytest.approx(1.5)
-    assert signals.get(signal.signal_id) == signal
-    assert len(notifier.messages) == 1
+    assert signal.entry == source.window(BTC, NOW, 1).close[-1]
+    assert signal.tier is Tier.HIGH and signal.take_profit > signal.entry > signal.stop_loss
+    assert signal.size is not None and signal.size > 0
+    assert book.signals[signal.signal_id] == signal
+    [position] = book.state.account.positions
+    assert position.position_id == signal.signal_id and position.lots == signal.size
+    assert [e.pair for e in book.state.emissions] == [BTC]
     assert notifier.messages[0].startswith("[DRY-RUN] 🟢 LONG BTCUSDT")
-    assert signal.signal_id in notifier.messages[0]
 
 
-def test_short_prediction_puts_stop_above_entry() -> None:
-    scan, _ = make_scan(predictor=FixedPredictor(Direction.SHORT, 0.62))
-    [outcome] = scan.scan(NOW)
-    assert outcome.signal.tier is Tier.MEDIUM
-    assert outcome.signal.stop_loss > outcome.signal.entry > outcome.signal.take_profit
+def test_a_pair_moves_up_a_tier_only_after_two_scans_above_it() -> None:
+    scan, _ = make_scan(confirm=2)
+    assert scan.scan(NOW).pairs[0].status is Status.UNCONFIRMED
+    assert scan.scan(NOW + timedelta(minutes=2)).pairs[0].status is Status.EMITTED
 
 
-def test_below_lowest_tier_nothing_is_emitted() -> None:
+def test_below_the_lowest_tier_nothing_is_emitted() -> None:
     notifier = RecordingNotifier()
     scan, _ = make_scan(predictor=FixedPredictor(Direction.LONG, 0.52), notifier=notifier)
-    assert scan.scan(NOW)[0].status is Status.BELOW_TIER
+    assert scan.scan(NOW).pairs[0].status is Status.BELOW_TIER
     assert notifier.messages == []
 
 
-def test_kill_switch_denies_and_nothing_is_recorded_or_sent() -> None:
-    signals, notifier = InMemorySignalRepository(), RecordingNotifier()
-    scan, _ = make_scan(signals=signals, notifier=notifier, guard=kill_switch_guard(lambda: True))
-    [outcome] = scan.scan(NOW)
-    assert outcome.status is Status.DENIED
-    assert "kill_switch" in outcome.reasons[0]
-    assert signals.count() == 0 and notifier.messages == []
+def test_an_open_trade_blocks_a_second_signal_on_the_pair() -> None:
+    scan, _ = make_scan()
+    assert scan.scan(NOW).pairs[0].status is Status.EMITTED
+    assert scan.scan(NOW + timedelta(minutes=2)).pairs[0].status is Status.IN_POSITION
 
 
-def test_a_signal_that_cannot_be_recorded_is_not_announced() -> None:
-    notifier = RecordingNotifier()
-    scan, _ = make_scan(signals=InMemorySignalRepository(fail_with=ConnectionError("db down")), notifier=notifier)
-    [outcome] = scan.scan(NOW)
-    assert outcome.status is Status.STORE_FAILED
-    assert "db down" in outcome.reasons[0]
-    assert notifier.messages == []
+def test_kill_switch_denies_alerts_and_records_nothing() -> None:
+    book, notifier = InMemoryRiskBook(), RecordingNotifier()
+    scan, _ = make_scan(book=book, notifier=notifier, controls=lambda: Controls(kill_switch=True))
+    report = scan.scan(NOW)
+    [outcome] = report.pairs
+    assert outcome.status is Status.DENIED and "kill_switch" in outcome.rules
+    assert [a.kind for a in outcome.alerts] == [AlertKind.KILL_SWITCH_ATTEMPT]
+    assert book.signals == {} and len(notifier.messages) == 1 and "KILL SWITCH" in notifier.messages[0]
+    assert book.state.kill_switch
 
 
-def test_same_scan_twice_records_once_and_announces_once() -> None:
-    signals, notifier = InMemorySignalRepository(), RecordingNotifier()
-    scan, _ = make_scan(signals=signals, notifier=notifier)
-    assert scan.scan(NOW)[0].status is Status.EMITTED
-    assert scan.scan(NOW)[0].status is Status.DUPLICATE
-    assert signals.count() == 1 and len(notifier.messages) == 1
+def test_rate_limit_over_the_rolling_hour() -> None:
+    scan, _ = make_scan(pairs=(BTC, ETH), controls=lambda: Controls(max_signals_per_hour=1))
+    first, second = scan.scan(NOW).pairs
+    assert first.status is Status.EMITTED
+    assert second.status is Status.DENIED and second.rules == ("rate_limit",)
 
 
-def test_notifier_failure_keeps_the_signal_and_reports_the_error() -> None:
-    signals = InMemorySignalRepository()
-    scan, _ = make_scan(signals=signals, notifier=RecordingNotifier(fail_with=TimeoutError("telegram slow")))
-    [outcome] = scan.scan(NOW)
-    assert outcome.status is Status.EMITTED and "telegram slow" in outcome.notify_error
-    assert signals.count() == 1
+def test_a_signal_that_cannot_be_recorded_is_not_announced_nor_counted() -> None:
+    book, notifier = InMemoryRiskBook(), RecordingNotifier()
+    scan, _ = make_scan(book=book, notifier=notifier)
+    assert scan.scan(START - timedelta(days=1)).pairs[0].status is Status.NO_DATA  # the state is loaded
+    book.fail_with = ConnectionError("db down")
+    report = scan.scan(NOW)
+    assert report.pairs[0].status is Status.STORE_FAILED and "db down" in report.pairs[0].reasons[0]
+    assert report.store_error is not None and notifier.messages == []
+    assert report.state.account.positions == () and report.state.emissions == ()
+    book.fail_with = None
+    assert scan.scan(NOW + timedelta(minutes=2)).pairs[0].status is Status.EMITTED
+
+
+def test_trades_close_at_their_levels_and_the_outcome_is_recorded() -> None:
+    book = InMemoryRiskBook()
+    scan, _ = make_scan(book=book)
+    emitted = scan.scan(NOW).pairs[0].signal
+    report = scan.scan(NOW + timedelta(minutes=90))
+    [closed] = report.closed
+    assert closed.error is None and closed.outcome.signal_id == emitted.signal_id
+    assert book.outcomes[emitted.signal_id] == closed.outcome
+    assert report.state.account.balance == pytest.approx(100_000 + closed.close.pnl)
+    assert report.pairs[0].status is Status.EMITTED  # the pair is free again
+
+
+def _state_after_losses(balance: float) -> GuardState:
+    account = attrs.evolve(Account.start(100_000, NOW), balance=balance)
+    return GuardState(account, as_of=NOW)
+
+
+def test_guardrail_past_the_internal_daily_floor_every_attempt_is_blocked_and_alerted() -> None:
+    book, notifier = InMemoryRiskBook(), RecordingNotifier()
+    book.state = _state_after_losses(95_400)  # 4.6 % down on the day: past the plan's 4.5 %
+    scan, _ = make_scan(book=book, notifier=notifier)
+    for minutes in range(0, 20, 2):
+        [outcome] = scan.scan(NOW + timedelta(minutes=minutes)).pairs
+        assert outcome.status is Status.DENIED and "internal_daily_loss" in outcome.rules
+        assert AlertKind.LOSS_LIMIT_ATTEMPT in [a.kind for a in outcome.alerts]
+    assert book.signals == {}
+    assert sum("LOSS LIMIT" in m for m in notifier.messages) == 1  # throttled to one per hour
+    restarted, _ = make_scan(book=book)
+    assert restarted.scan(NOW + timedelta(minutes=30)).pairs[0].status is Status.DENIED
+
+
+def test_equity_through_a_floor_closes_the_open_trades() -> None:
+    spec = Instruments().spec_for(BTC)
+    losing = Signal("BTC-old", BTC, Direction.LONG, 110.0, 120.0, 90.0, 0.7, Tier.HIGH, NOW - timedelta(minutes=4),
+                    Mode.DRYRUN, size=5.0)
+    account = open_paper_position(attrs.evolve(Account.start(100_000, NOW), balance=95_540), losing, 5.0, spec)
+    book = InMemoryRiskBook()
+    book.signals[losing.signal_id] = losing
+    book.state = GuardState(account, as_of=NOW - timedelta(minutes=4))
+    scan, _ = make_scan(book=book)
+    report = scan.scan(NOW)
+    assert [c.close.exit.reason.value for c in report.closed] == ["floor"]
+    assert report.state.account.positions == () and book.outcomes["BTC-old"].result.value == "L"
+
+
+def test_restart_resumes_the_saved_state() -> None:
+    book = InMemoryRiskBook()
+    first, _ = make_scan(book=book)
+    first.scan(NOW)
+    again, _ = make_scan(book=book)
+    assert again.scan(NOW + timedelta(minutes=2)).pairs[0].status is Status.IN_POSITION
+
+
+def test_a_replay_of_earlier_market_time_starts_a_fresh_account_and_duplicates_replay_into_it() -> None:
+    book, notifier = InMemoryRiskBook(), RecordingNotifier()
+    first, _ = make_scan(book=book)
+    first.scan(NOW)
+    first.scan(NOW + timedelta(minutes=90))
+    again, _ = make_scan(book=book, notifier=notifier)
+    report = again.scan(NOW)
+    assert report.pairs[0].status is Status.DUPLICATE and notifier.messages == []
+    assert len(report.state.account.positions) == 1
 
 
 def test_stale_or_missing_data_is_reported_not_traded() -> None:
-    scan, _ = make_scan()
-    assert scan.scan(NOW + timedelta(minutes=10))[0].status is Status.STALE
-    assert scan.scan(START - timedelta(days=1))[0].status is Status.NO_DATA
-
-
-def test_guard_sees_the_candidate_and_time() -> None:
-    seen = []
-
-    def guard(candidate, now):
-        seen.append((candidate.signal.pair, now))
-        return Decision(False, ("test: no",))
-
-    scan, _ = make_scan(guard=guard)
-    assert scan.scan(NOW)[0].reasons == ("test: no",)
-    assert seen == [(BTC, NOW)]
+    scan, _ = make_scan(minutes=120)
+    assert scan.scan(NOW + timedelta(minutes=10)).pairs[0].status is Status.STALE
+    scan2, _ = make_scan(minutes=120)
+    assert scan2.scan(START - timedelta(days=1)).pairs[0].status is Status.NO_DATA

@@ -1,0 +1,93 @@
+"""Settings turned into the domain's configuration values.
+
+Boot validation builds the same values, so a setting the domain would refuse is reported by key
+before anything starts, and the runtime never meets a configuration it cannot use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from domain.confidence import EnsembleSettings, HysteresisSettings
+from domain.guards import EmissionConfig
+from domain.risk import InternalLimits, RiskSettings, Ruleset, SizingSettings
+from domain.signals import TierThresholds
+from entrypoints.settings.schema import Settings
+
+
+def risk_settings(s: Settings) -> RiskSettings:
+    defaults = RiskSettings.for_ruleset(s.risk.ruleset)
+    daily = s.risk.internal_daily_loss_pct or defaults.internal.daily_loss_pct
+    return RiskSettings(Ruleset.named(s.risk.ruleset), InternalLimits(daily, s.risk.internal_total_loss_pct))
+
+
+def emission_config(s: Settings) -> EmissionConfig:
+    return EmissionConfig(
+        risk=risk_settings(s),
+        sizing=SizingSettings(risk_per_trade_pct=s.risk.risk_per_trade_pct),
+        max_signals_per_hour=s.signals.max_signals_per_hour,
+        max_signals_per_hour_high=s.signals.max_signals_per_hour_high,
+        backoff_losses=s.risk.backoff_losses,
+        backoff_window=timedelta(minutes=s.risk.backoff_window_minutes),
+        backoff_risk_reduction_pct=s.risk.backoff_risk_reduction_pct,
+    )
+
+
+def tier_thresholds(s: Settings) -> TierThresholds:
+    return TierThresholds(high=s.signals.tier_high, medium=s.signals.tier_medium, low=s.signals.tier_low)
+
+
+def hysteresis(s: Settings) -> HysteresisSettings:
+    return HysteresisSettings(confirm_scans=s.signals.tier_confirm_scans)
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """'lstm=0.35,transformer=0.40' -> {'lstm': 0.35, 'transformer': 0.4}."""
+    weights: dict[str, float] = {}
+    for item in (part.strip() for part in text.split(",") if part.strip()):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"expected name=weight pairs separated by commas, got {item!r}")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"weight of {name.strip()!r} is not a number: {value!r}") from None
+    return weights
+
+
+def ensemble_settings(s: Settings) -> EnsembleSettings:
+    return EnsembleSettings(with_rl=parse_weights(s.ensemble.weights),
+                            without_rl=parse_weights(s.ensemble.weights_without_rl), bias_pp=s.ensemble.bias_pp)
+
+
+def _check(key: str, build: Callable[[], Any]) -> list[tuple[str, str]]:
+    try:
+        build()
+    except ValueError as exc:
+        return [(key, str(exc))]
+    return []
+
+
+def domain_problems(s: Settings) -> list[tuple[str, str]]:
+    """Every setting the domain refuses, as (key, message)."""
+    r = s.risk
+    problems: list[tuple[str, str]] = []
+    if not r.initial_balance > 0:
+        problems.append(("risk.initial_balance", "must be > 0"))
+    for key, value in (("max_hold_minutes", r.max_hold_minutes), ("backoff_window_minutes", r.backoff_window_minutes)):
+        if value < 1:
+            problems.append((f"risk.{key}", "must be at least 1"))
+    problems += _check("risk.internal_daily_loss_pct", lambda: risk_settings(s))
+    problems += _check("risk.risk_per_trade_pct", lambda: SizingSettings(risk_per_trade_pct=r.risk_per_trade_pct))
+    if r.backoff_losses < 1:
+        problems.append(("risk.backoff_losses", "must be at least 1"))
+    if not 0 <= r.backoff_risk_reduction_pct <= 100:
+        problems.append(("risk.backoff_risk_reduction_pct", "must be within [0, 100]"))
+    problems += _check("signals.tier_confirm_scans", lambda: hysteresis(s))
+    problems += _check("ensemble.weights", lambda: EnsembleSettings(with_rl=parse_weights(s.ensemble.weights)))
+    problems += _check("ensemble.weights_without_rl",
+                       lambda: EnsembleSettings(without_rl=parse_weights(s.ensemble.weights_without_rl)))
+    problems += _check("ensemble.bias_pp", lambda: EnsembleSettings(bias_pp=s.ensemble.bias_pp))
+    return problems
