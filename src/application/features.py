@@ -3,22 +3,16 @@ thresholds) from the stored candles and write it to the feature store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 import numpy as np
 
-from application.features_compute import (
-    Fit,
-    ensure_candles,
-    finished_columns,
-    fit,
-    in_window,
-    raw_features,
-)
+from application.features_compute import FeaturePipeline, Fit, PairBuild, PairPlan, ensure_candles
 from application.features_manifest import MANIFEST_FORMAT, candles_digest, content_hash, data_digest
+from application.features_names import Existing, FeatureSetExists, choose_name
 from application.ports_data import CandleStore
 from application.ports_features import (
     CandleExtrasSource,
@@ -28,10 +22,13 @@ from application.ports_features import (
     FeatureStore,
     PairFeatures,
 )
+from domain.candle_extras import complete_extras
 from domain.data_quality import Ohlcv
-from domain.features import FEATURE_CODE_VERSION, FeatureSpec, contiguous_runs, status_counts
-from domain.labels import LabelSpec, make_labels
-from domain.market import MINUTE_MS, Pair, ms_to_datetime
+from domain.features import FEATURE_CODE_VERSION, FeatureSpec, status_counts
+from domain.labels import LabelSpec
+from domain.market import MINUTE_MS, FloatArray, Pair, ms_to_datetime
+
+__all__ = ["BuildFeatures", "BuildReport", "BuildRequest", "Existing", "FeatureSetExists", "PairReport"]
 
 DAY_MS = 1440 * MINUTE_MS
 Progress = Callable[[str, int, int], None]  # (pair, pairs done, pairs in all)
@@ -50,6 +47,7 @@ class BuildRequest:
     end_ms: int | None = None
     spec: FeatureSpec = attrs.field(factory=FeatureSpec)
     labels: LabelSpec = attrs.field(factory=LabelSpec)
+    existing: Existing = Existing.REPLACE
 
     def __attrs_post_init__(self) -> None:
         if not self.pairs:
@@ -58,6 +56,10 @@ class BuildRequest:
             raise FeatureSetError("--fit-end must be after --fit-start")
         if self.start_ms is not None and self.end_ms is not None and self.end_ms <= self.start_ms:
             raise FeatureSetError("--end must be after --start")
+
+    @property
+    def plan(self) -> PairPlan:
+        return PairPlan(self.spec, self.labels, self.fit_start_ms, self.fit_end_ms, self.start_ms, self.end_ms)
 
 
 @attrs.frozen
@@ -87,9 +89,9 @@ class BuildReport:
 class BuildFeatures:
     def __init__(self, candles: CandleStore, calculator: FeatureCalculator, store: FeatureStore,
                  provenance: CandleProvenance | None = None, extras: CandleExtrasSource | None = None,
-                 code_version: str = "unknown") -> None:
+                 code_version: str = "unknown", pipeline: FeaturePipeline | None = None) -> None:
         self._candles = candles
-        self._calculator = calculator
+        self._pipeline = pipeline or FeaturePipeline(calculator)
         self._store = store
         self._provenance = provenance
         self._extras = extras
@@ -106,48 +108,27 @@ class BuildFeatures:
         tables = [b[0] for b in built]
         _require_same_columns(tables)
         manifest = self._manifest(request, built, built_at)
-        manifest["content_hash"] = content_hash(manifest, data_digest(tables))
-        unchanged = self._same_as_stored(request.name, manifest["content_hash"])
-        location = self._store.location(request.name) if unchanged else self._store.write(request.name, tables,
-                                                                                           manifest)
-        return BuildReport(request.name, location, manifest["content_hash"], unchanged, tuple(b[2] for b in built))
+        digest = content_hash(manifest, data_digest(tables))
+        name, unchanged = choose_name(request.name, digest, request.existing, self._store)
+        manifest["name"], manifest["content_hash"] = name, digest
+        location = self._store.location(name) if unchanged else self._store.write(name, tables, manifest)
+        return BuildReport(name, location, digest, unchanged, tuple(b[2] for b in built))
 
     def pair_features(self, pair: Pair, request: BuildRequest) -> tuple[PairFeatures, Fit, PairReport]:
         candles = self._load(pair, request)
         ensure_candles(candles, pair.symbol)
-        extras = dict(self._extras.extras(pair, candles.open_time_ms)) if self._extras else None
-        raw = raw_features(candles, request.spec, self._calculator, extras or None)
-        fitted = fit(raw, request.spec, request.fit_start_ms, request.fit_end_ms, pair.symbol)
-        in_range = in_window(raw.open_time_ms, request.start_ms, request.end_ms)
-        rows = in_range & raw.usable
-        if not np.any(rows):
+        extras = self._extras_of(pair, candles)
+        build = self._pipeline.build(pair, candles, request.plan, extras)
+        if not len(build.table):
             raise FeatureSetError(f"{pair}: no usable candles in the requested range (--start/--end)")
-        labels = self._labels(candles, raw.market, request, rows)
-        times = raw.open_time_ms[rows]
-        table = PairFeatures(pair, times, contiguous_runs(times).run_id.astype(np.int32),
-                             finished_columns(raw, request.spec, fitted, rows), labels)
-        missing = int(np.count_nonzero(~labels["label_valid"]))
-        excluded = {k: v for k, v in status_counts(raw.status[in_range]).items() if k != "usable"}
-        report = PairReport(pair, int(np.count_nonzero(rows)), excluded, missing, fitted.rows, len(candles),
-                            candles_digest(candles))
-        return table, fitted, report
+        return build.table, build.fitted, _pair_report(pair, build, candles, extras)
 
-    def _labels(self, candles: Ohlcv, market: dict[str, Any], request: BuildRequest,
-                rows: np.ndarray) -> dict[str, np.ndarray]:
-        spec = request.spec
-        atr = market[f"natr_{spec.atr_period}"] * candles.close
-        labels = make_labels(candles.close, contiguous_runs(candles.open_time_ms), request.labels, atr)
-        valid = labels.valid.copy()
-        if request.end_ms is not None:
-            # a label must not read candles past the stored range: they may belong to the next period
-            valid &= candles.open_time_ms + request.labels.horizon * MINUTE_MS < request.end_ms
-        floats = {"label_return": labels.forward_return, "label_trend_atr": labels.trend_atr,
-                  "label_efficiency": labels.efficiency}
-        out: dict[str, np.ndarray] = {"label_valid": valid[rows],
-                                      "label_direction": np.where(valid, labels.direction, 0).astype(np.int8)[rows]}
-        for name, values in floats.items():
-            out[name] = np.where(valid, values, np.nan)[rows].astype(np.float32)
-        return out
+    def _extras_of(self, pair: Pair, candles: Ohlcv) -> dict[str, FloatArray]:
+        """A given extras source wins; otherwise the extras the stored candles know on every row
+        (a column with holes would leave feature rows without a value, so it is left out)."""
+        if self._extras is not None:
+            return dict(self._extras.extras(pair, candles.open_time_ms))
+        return complete_extras(candles)
 
     def _load(self, pair: Pair, request: BuildRequest) -> Ohlcv:
         """The requested span plus the history of the run it starts in, so a bar's features do not
@@ -194,14 +175,6 @@ class BuildFeatures:
             inputs["partitions"] = self._provenance.partition_hashes(report.pair, lo, hi)
         return inputs
 
-    def _same_as_stored(self, name: str, digest: str) -> bool:
-        if name not in self._store.names():
-            return False
-        try:
-            return bool(self._store.manifest(name).get("content_hash") == digest)
-        except FeatureSetError:
-            return False
-
 
 def _require_same_columns(tables: Sequence[PairFeatures]) -> None:
     """One file holds every pair, so every pair must have the same columns (optional inputs included)."""
@@ -210,6 +183,13 @@ def _require_same_columns(tables: Sequence[PairFeatures]) -> None:
         if list(table.features) != expected:
             raise FeatureSetError(f"{table.pair}: features {list(table.features)} differ from "
                                   f"{tables[0].pair}'s {expected}; build pairs with different inputs separately")
+
+
+def _pair_report(pair: Pair, build: PairBuild, candles: Ohlcv, extras: Mapping[str, FloatArray]) -> PairReport:
+    missing = int(np.count_nonzero(~build.table.labels["label_valid"]))
+    excluded = {k: v for k, v in status_counts(build.raw.status[build.in_range]).items() if k != "usable"}
+    return PairReport(pair, int(np.count_nonzero(build.rows)), excluded, missing, build.fitted.rows, len(candles),
+                      candles_digest(candles, extras))
 
 
 def _pair_entry(table: PairFeatures, fitted: Fit, report: PairReport) -> dict[str, Any]:

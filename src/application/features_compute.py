@@ -1,6 +1,7 @@
-"""The one feature pipeline: raw features of a pair's candles, the fit on the training window
-and the finished (normalized) columns. The build and the leakage check both call these
-functions, so what is checked is what is stored."""
+"""The one feature pipeline: raw features of a pair's candles, the fit on the training window,
+the finished (stored) columns and the labels. The build and the leakage check both run a
+``FeaturePipeline``, so what is checked is what is stored; tests subclass it to plant leaks the
+check must catch."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from application.ports_features import FeatureCalculator, FeatureSetError
+from application.ports_features import FeatureCalculator, FeatureSetError, PairFeatures
 from domain.data_quality import Ohlcv
 from domain.features import (
     CALENDAR_COLUMNS,
@@ -25,7 +26,8 @@ from domain.features import (
     row_status,
 )
 from domain.features_normalize import Normalizer
-from domain.market import FloatArray, IntArray
+from domain.labels import LabelSpec, make_labels
+from domain.market import MINUTE_MS, FloatArray, IntArray, Pair
 from domain.regimes import RegimeThresholds
 from domain.sessions import SESSIONS, session_masks
 
@@ -104,6 +106,77 @@ def finished_columns(raw: RawFeatures, spec: FeatureSpec, fitted: Fit, rows: Boo
     for name in SESSION_COLUMNS:
         out[name] = raw.sessions[name][rows].astype(np.int8)
     out[REGIME_COLUMN] = fitted.regime.classify(raw.market[spec.regime_column][rows])
+    return out
+
+
+@attrs.frozen
+class PairPlan:
+    """Everything besides the candles that decides a pair's stored table: open times
+    ``start <= t < end`` are stored, ``fit_start <= t < fit_end`` fits the normalizer and the regime."""
+
+    spec: FeatureSpec
+    labels: LabelSpec
+    fit_start_ms: int
+    fit_end_ms: int
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+
+@attrs.frozen(eq=False)
+class PairBuild:
+    table: PairFeatures
+    raw: RawFeatures
+    fitted: Fit
+    in_range: BoolArray  # loaded candles inside start/end
+    rows: BoolArray  # loaded candles stored: in range and usable
+
+
+class FeaturePipeline:
+    """Candles to a pair's stored table, one overridable step per method."""
+
+    def __init__(self, calculator: FeatureCalculator) -> None:
+        self.calculator = calculator
+
+    def build(self, pair: Pair, candles: Ohlcv, plan: PairPlan, extras: Mapping[str, FloatArray] | None = None,
+              fitted: Fit | None = None) -> PairBuild:
+        """``fitted`` replaces the fit (the leakage check keeps one fit while it cuts the candles)."""
+        raw = self.raw(candles, plan.spec, extras)
+        fitted = fitted or self.fit(raw, plan, pair.symbol)
+        in_range = in_window(raw.open_time_ms, plan.start_ms, plan.end_ms)
+        rows = in_range & raw.usable
+        times = raw.open_time_ms[rows]
+        table = PairFeatures(pair, times, contiguous_runs(times).run_id.astype(np.int32),
+                             self.finish(raw, plan.spec, fitted, rows), self.labels(candles, raw, plan, rows))
+        return PairBuild(table, raw, fitted, in_range, rows)
+
+    def raw(self, candles: Ohlcv, spec: FeatureSpec, extras: Mapping[str, FloatArray] | None) -> RawFeatures:
+        return raw_features(candles, spec, self.calculator, extras)
+
+    def fit(self, raw: RawFeatures, plan: PairPlan, pair: str) -> Fit:
+        return fit(raw, plan.spec, plan.fit_start_ms, plan.fit_end_ms, pair)
+
+    def finish(self, raw: RawFeatures, spec: FeatureSpec, fitted: Fit, rows: BoolArray) -> dict[str, np.ndarray]:
+        return finished_columns(raw, spec, fitted, rows)
+
+    def labels(self, candles: Ohlcv, raw: RawFeatures, plan: PairPlan, rows: BoolArray) -> dict[str, np.ndarray]:
+        return label_columns(candles, raw, plan, rows)
+
+
+def label_columns(candles: Ohlcv, raw: RawFeatures, plan: PairPlan, rows: BoolArray) -> dict[str, np.ndarray]:
+    """The stored labels of the selected rows. They read candles after each bar, so they are
+    computed from the candles, after the features and from nothing the features read."""
+    atr = raw.market[f"natr_{plan.spec.atr_period}"] * candles.close
+    labels = make_labels(candles.close, raw.runs, plan.labels, atr)
+    valid = labels.valid.copy()
+    if plan.end_ms is not None:
+        # a label must not read candles past the stored range: they may belong to the next period
+        valid &= candles.open_time_ms + plan.labels.horizon * MINUTE_MS < plan.end_ms
+    floats = {"label_return": labels.forward_return, "label_trend_atr": labels.trend_atr,
+              "label_efficiency": labels.efficiency}
+    out: dict[str, np.ndarray] = {"label_valid": valid[rows],
+                                  "label_direction": np.where(valid, labels.direction, 0).astype(np.int8)[rows]}
+    for name, values in floats.items():
+        out[name] = np.where(valid, values, np.nan)[rows].astype(np.float32)
     return out
 
 

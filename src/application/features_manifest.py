@@ -37,11 +37,15 @@ def data_digest(pairs: Sequence[PairFeatures]) -> str:
     return digest.hexdigest()
 
 
-def candles_digest(candles: Ohlcv) -> str:
-    """Of the candles a build read (the store's partition hashes cover whole months)."""
+def candles_digest(candles: Ohlcv, extras: Mapping[str, np.ndarray] | None = None) -> str:
+    """Of the candles a build read (the store's partition hashes cover whole months) and of the
+    optional inputs it used; without them, the digest of the OHLCV columns alone, as always."""
     digest = hashlib.sha256()
     for name in COLUMNS:
         digest.update(np.ascontiguousarray(getattr(candles, name)).tobytes())
+    given = extras or {}
+    for name in sorted(given):
+        digest.update(name.encode() + b"\0" + np.ascontiguousarray(given[name], dtype=np.float64).tobytes())
     return "sha256:" + digest.hexdigest()
 
 

@@ -261,5 +261,8 @@ def is_sorted_unique(open_time_ms: IntArray) -> bool:
 
 
 def concat_sorted(parts: Iterable[Ohlcv]) -> Ohlcv:
-    merged = Ohlcv.concat([p for p in parts if len(p)])
+    kept = [p for p in parts if len(p)]
+    # a part that carries more columns (candle_extras.OhlcvExtras) decides the kind, so none are dropped
+    kind = next((type(p) for p in kept if type(p) is not Ohlcv), Ohlcv)
+    merged = kind.concat(kept)
     return merged if is_sorted_unique(merged.open_time_ms) else sort_unique(merged)

@@ -15,11 +15,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from domain.candle_extras import EXTRA_COLUMNS
 from domain.market import MINUTE_MS, FloatArray, IntArray
 
 # Bump when a definition changes: it enters the feature set's content hash, the git commit does not.
 FEATURE_CODE_VERSION = "1"
-OPTIONAL_INPUTS = ("quote_volume", "trades", "taker_buy_volume")
+OPTIONAL_INPUTS = EXTRA_COLUMNS  # the kline extras the candle store keeps when the source has them
 BoolArray = npt.NDArray[np.bool_]
 
 

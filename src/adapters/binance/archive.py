@@ -1,6 +1,7 @@
 """Kline files published on data.binance.vision (monthly or daily, zip or CSV): 12 columns,
 normally no header. Spot files moved from millisecond to microsecond timestamps on 2025-01-01,
-so the unit is detected per file."""
+so the unit is detected per file. Besides OHLCV the reader keeps the quote asset volume, the
+number of trades and the taker-buy base volume (as ``OhlcvExtras``): features use them."""
 
 from __future__ import annotations
 
@@ -10,22 +11,26 @@ import io
 import zipfile
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from adapters.binance.klines import EXTRA_FIELDS
 from application.ingest_lines import pair_from_file_name, parse_lines
 from application.ports_data import CandleFileError, CandleFileReader, LineProblem, ParsedFile
-from domain.data_quality import COLUMNS, Ohlcv
+from domain.candle_extras import EXTRA_COLUMNS, OhlcvExtras
+from domain.data_quality import Ohlcv
 from domain.data_quality_time import detect_time_unit, to_epoch_ms
-from domain.market import Pair
+from domain.market import FloatArray, IntArray, Pair
 
 KLINE_FIELDS = (
     "open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "trades",
     "taker_buy_base_volume", "taker_buy_quote_volume", "ignore",
 )
 _USED = KLINE_FIELDS[:6]
-_TYPES = {"open_time": pa.int64(), **{name: pa.float64() for name in _USED[1:]}}
+_EXTRAS_USED = {name: KLINE_FIELDS[index] for name, index in EXTRA_FIELDS.items()}
+_TYPES = {"open_time": pa.int64(), **{name: pa.float64() for name in (*_USED[1:], *_EXTRAS_USED.values())}}
 
 
 class BinanceArchiveReader(CandleFileReader):
@@ -33,20 +38,22 @@ class BinanceArchiveReader(CandleFileReader):
         pair = pair or pair_from_file_name(path)
         data = _file_bytes(Path(path))
         if not data.strip():
-            return ParsedFile.from_rows(path, pair, Ohlcv.empty(), 1)
+            return ParsedFile.from_rows(path, pair, OhlcvExtras.empty(), 1)
         has_header = not data[:1].isdigit()
         first_line = 2 if has_header else 1
-        candles = _fast(data, has_header)
+        candles: Ohlcv | None = _fast(data, has_header)
         if candles is not None:
             problems: list[LineProblem] = []
             lines = np.arange(first_line, first_line + len(candles), dtype=np.int64)
         else:
-            text = io.StringIO(data.decode("utf-8", errors="replace"))
+            text = data.decode("utf-8", errors="replace")
+            rows = io.StringIO(text)
             if has_header:
-                next(text)
-            candles, lines, problems = parse_lines(text, KLINE_FIELDS, first_line)
+                next(rows)
+            candles, lines, problems = parse_lines(rows, KLINE_FIELDS, first_line)
+            candles = OhlcvExtras.of(candles, _extras_of_lines(text, lines))
         unit = detect_time_unit(candles.open_time_ms)
-        candles = Ohlcv(to_epoch_ms(candles.open_time_ms, unit), *(getattr(candles, c) for c in COLUMNS[1:]))
+        candles = attrs.evolve(candles, open_time_ms=to_epoch_ms(candles.open_time_ms, unit))
         return ParsedFile(path, pair, candles, lines, tuple(problems), unit.code)
 
 
@@ -76,7 +83,26 @@ def _verify_checksum(path: Path) -> None:
         raise CandleFileError(f"{path}: sha256 {actual} does not match {checksum.name} ({expected or 'empty'})")
 
 
-def _fast(data: bytes, has_header: bool) -> Ohlcv | None:
+def _extras_of_lines(text: str, lines: IntArray) -> dict[str, FloatArray]:
+    """The extras of the lines the careful parser accepted (``lines`` numbers them from 1)."""
+    # split as the careful parser iterates (on newlines only), so line numbers agree
+    all_lines = text.split("\n")
+    out = {name: np.full(len(lines), np.nan) for name in EXTRA_COLUMNS}
+    for row, number in enumerate(lines.tolist()):
+        fields = all_lines[number - 1].rstrip("\r").split(",")
+        for name, index in EXTRA_FIELDS.items():
+            out[name][row] = _number(fields[index])
+    return out
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")  # an unreadable extra is unknown, not a bad row: OHLCV alone decides that
+
+
+def _fast(data: bytes, has_header: bool) -> OhlcvExtras | None:
     refused: list[LineProblem] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -88,10 +114,13 @@ def _fast(data: bytes, has_header: bool) -> Ohlcv | None:
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=list(KLINE_FIELDS), skip_rows=int(has_header)),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=_TYPES, include_columns=list(_USED)),
+            convert_options=pacsv.ConvertOptions(column_types=_TYPES, include_columns=list(_TYPES)),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    if refused or any(column.null_count for column in table.columns):
+    if refused or any(table.column(name).null_count for name in _USED):
         return None
-    return Ohlcv(*(table.column(name).to_numpy() for name in _USED))
+    candles = Ohlcv(*(table.column(name).to_numpy() for name in _USED))
+    # an empty extra is unknown (NaN), not a bad row
+    return OhlcvExtras.of(candles, {name: table.column(field).to_numpy(zero_copy_only=False)
+                                    for name, field in _EXTRAS_USED.items()})

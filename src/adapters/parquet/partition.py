@@ -1,4 +1,8 @@
-"""One month of one pair on disk: a parquet file and its JSON manifest, each replaced atomically."""
+"""One month of one pair on disk: a parquet file and its JSON manifest, each replaced atomically.
+
+A month whose candles know any kline extra (quote volume, trades, taker-buy volume) is written
+with those three columns too (NaN where unknown); an OHLCV-only month keeps the OHLCV-only
+layout and content hash it always had."""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from domain.candle_extras import EXTRA_COLUMNS, OhlcvExtras, has_extras
 from domain.data_quality import COLUMNS, Ohlcv
 from domain.market import ms_to_datetime
 
 SCHEMA = pa.schema([("open_time", pa.int64())] + [(name, pa.float64()) for name in COLUMNS[1:]])
+EXTRAS_SCHEMA = pa.schema([*SCHEMA, *((name, pa.float64()) for name in EXTRA_COLUMNS)])
 FORMAT_VERSION = 1
 # dictionaries do not pay for unique prices; delta-coded open times shrink to almost nothing
 _WRITE_OPTIONS: dict[str, Any] = {
@@ -28,14 +34,23 @@ _WRITE_OPTIONS: dict[str, Any] = {
 def read_partition(path: Path) -> Ohlcv:
     if not path.exists():
         return Ohlcv.empty()
-    table = pq.read_table(path, schema=SCHEMA)
-    return Ohlcv(*(table.column(i).to_numpy() for i in range(len(COLUMNS))))
+    with_extras = set(EXTRA_COLUMNS) <= set(pq.read_schema(path).names)
+    table = pq.read_table(path, schema=EXTRAS_SCHEMA if with_extras else SCHEMA)
+    columns = [table.column(i).to_numpy() for i in range(table.num_columns)]
+    return OhlcvExtras(*columns) if with_extras else Ohlcv(*columns)
+
+
+def stored_columns(candles: Ohlcv) -> tuple[str, ...]:
+    """The candle attributes a partition keeps, in file order."""
+    return (*COLUMNS, *EXTRA_COLUMNS) if has_extras(candles) else COLUMNS
 
 
 def write_partition(path: Path, candles: Ohlcv, manifest: dict[str, Any]) -> None:
     """Data first, manifest second, each through a temporary file and os.replace, so a reader
     sees the old month or the new one, never a torn file."""
-    table = pa.Table.from_arrays([getattr(candles, name) for name in COLUMNS], schema=SCHEMA)
+    names = stored_columns(candles)
+    table = pa.Table.from_arrays([getattr(candles, name) for name in names],
+                                 schema=EXTRAS_SCHEMA if len(names) > len(COLUMNS) else SCHEMA)
     _atomic_write(path, lambda handle: pq.write_table(table, handle, **_WRITE_OPTIONS))
     payload = json.dumps(manifest, indent=2).encode()
     _atomic_write(manifest_path(path), lambda handle: handle.write(payload))
@@ -66,8 +81,9 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
 
 
 def content_hash(candles: Ohlcv) -> str:
+    """Of the stored columns: an OHLCV-only month hashes exactly as before extras existed."""
     digest = hashlib.sha256()
-    for name in COLUMNS:
+    for name in stored_columns(candles):
         digest.update(np.ascontiguousarray(getattr(candles, name)).tobytes())
     return "sha256:" + digest.hexdigest()
 

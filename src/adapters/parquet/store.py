@@ -12,8 +12,8 @@ import numpy as np
 
 from adapters.parquet.partition import build_manifest, content_hash, read_manifest, read_partition, write_partition
 from application.ports_data import CandleStore, StoreMerge
+from domain.candle_extras import ExtrasMerge, concat_candles, merge_with_extras
 from domain.data_quality import Ohlcv, sort_unique
-from domain.data_quality_merge import MergeOutcome, merge_candles
 from domain.market import IntArray, Pair
 
 
@@ -55,7 +55,7 @@ class ParquetCandleStore(CandleStore):
         if end_ms is not None:
             last = str(month_keys(np.array([end_ms - 1]))[0])
             months = [m for m in months if m <= last]
-        candles = Ohlcv.concat([read_partition(self.partition_path(pair, m)) for m in months])
+        candles = concat_candles([read_partition(self.partition_path(pair, m)) for m in months])
         if start_ms is None and end_ms is None:
             return candles
         t = candles.open_time_ms
@@ -101,21 +101,22 @@ class ParquetCandleStore(CandleStore):
         # months are independent files, and parquet encoding releases the GIL
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
             outcomes = list(pool.map(lambda part: self._merge_month(pair, part[0], part[1], source, dry_run), parts))
+        # rows whose missing extras were filled count as unchanged (their OHLCV is), but their month is rewritten
         return StoreMerge(
-            added=sum(o.added for _, o in outcomes),
-            unchanged=sum(o.unchanged for _, o in outcomes),
-            conflicts=Ohlcv.concat([o.conflicts for _, o in outcomes]),
-            stored_at_conflicts=Ohlcv.concat([o.existing_at_conflicts for _, o in outcomes]),
-            partitions_written=tuple(month for month, o in outcomes if o.added and not dry_run),
+            added=sum(m.outcome.added for _, m in outcomes),
+            unchanged=sum(m.outcome.unchanged for _, m in outcomes),
+            conflicts=concat_candles([m.outcome.conflicts for _, m in outcomes]),
+            stored_at_conflicts=concat_candles([m.outcome.existing_at_conflicts for _, m in outcomes]),
+            partitions_written=tuple(month for month, m in outcomes if m.changed and not dry_run),
         )
 
     def _merge_month(self, pair: Pair, month: str, candles: Ohlcv, source: str,
-                     dry_run: bool) -> tuple[str, MergeOutcome]:
+                     dry_run: bool) -> tuple[str, ExtrasMerge]:
         path = self.partition_path(pair, month)
-        outcome = merge_candles(read_partition(path), candles)
-        if outcome.added and not dry_run:
-            self._write(pair, month, path, outcome.merged, source)
-        return month, outcome
+        merged = merge_with_extras(read_partition(path), candles)
+        if merged.changed and not dry_run:
+            self._write(pair, month, path, merged.outcome.merged, source)
+        return month, merged
 
     def _write(self, pair: Pair, month: str, path: Path, candles: Ohlcv, source: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

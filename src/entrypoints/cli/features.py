@@ -135,15 +135,19 @@ def features() -> None:
               help="Direction label is 0 when |return| <= this many basis points.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Feature set file (.parquet; its manifest is written beside it as .json). "
-                   "Default: <data-dir>/features/features_<today UTC>.parquet.")
+                   "Default: <data-dir>/features/features_<today UTC>.parquet, or .2.parquet, .3.parquet... "
+                   "when another set already has that name.")
+@click.option("--force", is_flag=True, help="Replace a different feature set stored under the same name "
+                                            "(without it a build never overwrites another set).")
 @_data_dir_option
 @_json_option
 def build(pairs: str | None, start: str | None, end: str | None, fit_start: str | None, fit_end: str | None,
-          horizon: int, dead_zone_bps: float, out: Path | None, data_dir: Path, as_json: bool) -> None:
-    """Build a feature set; rebuilding from the same candles and options gives the same content hash."""
+          horizon: int, dead_zone_bps: float, out: Path | None, force: bool, data_dir: Path, as_json: bool) -> None:
+    """Build a feature set; rebuilding from the same candles and options gives the same content hash
+    and leaves the stored set untouched ("unchanged")."""
     from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
     from adapters.parquet import ParquetCandleStore
-    from application.features import BuildFeatures, BuildRequest
+    from application.features import BuildFeatures, BuildRequest, Existing
     from application.ports_features import FeatureSetError
     from domain.labels import LabelSpec
 
@@ -155,9 +159,12 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
     store = ParquetFeatureStore(out.parent) if out else ParquetFeatureStore.in_data_dir(data_dir)
     name = out.stem if out else f"features_{now:%Y-%m-%d}"
+    # an explicit file is refused when taken; the dated default name is numbered instead
+    existing = Existing.REPLACE if force else Existing.REFUSE if out else Existing.NUMBER
     try:
         request = BuildRequest(name, tuple(chosen), fit_start_ms, fit_end_ms, _ms(_parse_time(start, "--start")),
-                               _ms(_parse_time(end, "--end")), labels=LabelSpec(horizon, dead_zone_bps))
+                               _ms(_parse_time(end, "--end")), labels=LabelSpec(horizon, dead_zone_bps),
+                               existing=existing)
         use_case = BuildFeatures(candles, PandasFeatureCalculator(), store, StoreProvenance(candles),
                                  code_version=code_version())
         with _progress(not as_json) as advance:
@@ -177,16 +184,19 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
 
 @features.command(name="list")
 @click.option("--verify", is_flag=True, help="Recompute each set's content hash from its data.")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of feature sets to list instead of <data-dir>/features (e.g. the folder of a "
+                   "build --out).")
 @_data_dir_option
 @_json_option
-def list_(verify: bool, data_dir: Path, as_json: bool) -> None:
-    """The feature sets under <data-dir>/features."""
+def list_(verify: bool, folder: Path | None, data_dir: Path, as_json: bool) -> None:
+    """The feature sets under <data-dir>/features (or --dir)."""
     from adapters.features import ParquetFeatureStore
     from application.features_manifest import content_hash, data_digest
     from application.features_report import describe_list, list_row
     from application.ports_features import FeatureSetError
 
-    store = ParquetFeatureStore.in_data_dir(data_dir)
+    store = ParquetFeatureStore(folder) if folder else ParquetFeatureStore.in_data_dir(data_dir)
     rows, broken = [], False
     for name in store.names():
         try:
@@ -218,8 +228,10 @@ def list_(verify: bool, data_dir: Path, as_json: bool) -> None:
 @_json_option
 def check_leakage(pairs: str | None, start: str | None, end: str | None, fit_start: str | None,
                   fit_end: str | None, samples: int, seed: int, data_dir: Path, as_json: bool) -> None:
-    """Prove that features at or before T do not change when the candles after T are removed or
-    perturbed, and that the fit reads the fit window only. Exit 1 when any check fails."""
+    """Prove that the stored columns (normalized features, calendar, sessions, regime, row
+    selection) at or before random bars T do not change when the candles after T are removed or
+    perturbed, that the fit reads the fit window only, and that another label spec leaves every
+    feature unchanged. Exit 1 when any check fails."""
     from adapters.features import PandasFeatureCalculator
     from adapters.parquet import ParquetCandleStore
     from application.features_leakage import CheckLeakage, LeakageCase
