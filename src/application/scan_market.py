@@ -134,13 +134,13 @@ class ScanMarket:
         return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error)
 
     def _current_state(self, now: datetime) -> GuardState:
-        if self._state is None:
-            loaded = self._book.load_state()
-            fresh = loaded is None or (loaded.as_of is not None and loaded.as_of > now)
-            # a saved state from later market time belongs to another replay: start the account anew
-            self._state = GuardState(Account.start(self._config.initial_balance, now)) if fresh else loaded
-        assert self._state is not None
-        return self._state
+        if self._state is not None:
+            return self._state
+        loaded = self._book.load_state()
+        # a saved state from later market time belongs to another replay: start the account anew
+        if loaded is None or (loaded.as_of is not None and loaded.as_of > now):
+            return GuardState(Account.start(self._config.initial_balance, now))
+        return loaded
 
     def _save(self, state: GuardState, now: datetime) -> str | None:
         account = state.account
@@ -163,9 +163,8 @@ class ScanMarket:
         tiers, tier = update_tier(state.tiers, pair, prediction.probability if prediction else 0.0,
                                   controls.thresholds, cfg.hysteresis)
         state = attrs.evolve(state, tiers=tiers)
-        if missing is not None:
-            return missing, state
-        assert prediction is not None and atr is not None
+        if prediction is None or atr is None:
+            return missing or ScanOutcome(pair, Status.NO_PREDICTION, now), state
         if tier is None:
             seen = controls.thresholds.tier_for(prediction.probability)
             status = Status.BELOW_TIER if seen is None else Status.UNCONFIRMED

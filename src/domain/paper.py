@@ -91,20 +91,18 @@ def find_exit(position: Position, window: CandleWindow, max_hold: timedelta) -> 
 def _first_touch(position: Position, window: CandleWindow, index: np.ndarray) -> PaperExit | None:
     high, low = window.high[index], window.low[index]
     long = position.direction is Direction.LONG
-    stop_hit = np.zeros(len(index), dtype=bool) if position.stop is None else (
-        low <= position.stop if long else high >= position.stop)
-    tp_hit = np.zeros(len(index), dtype=bool) if position.take_profit is None else (
-        high >= position.take_profit if long else low <= position.take_profit)
+    never = np.zeros(len(index), dtype=bool)
+    stop, target = position.stop, position.take_profit
+    stop_hit = never if stop is None else (low <= stop if long else high >= stop)
+    tp_hit = never if target is None else (high >= target if long else low <= target)
     touched = np.flatnonzero(stop_hit | tp_hit)
     if not len(touched):
         return None
     k = int(touched[0])
-    i = int(index[k])
-    if stop_hit[k]:
-        assert position.stop is not None
-        return PaperExit(position.position_id, ExitReason.STOP_LOSS, _close_time(window, i), position.stop)
-    assert position.take_profit is not None
-    return PaperExit(position.position_id, ExitReason.TAKE_PROFIT, _close_time(window, i), position.take_profit)
+    at = _close_time(window, int(index[k]))
+    if stop is not None and stop_hit[k]:
+        return PaperExit(position.position_id, ExitReason.STOP_LOSS, at, stop)
+    return PaperExit(position.position_id, ExitReason.TAKE_PROFIT, at, float(target or 0.0))
 
 
 def _close_time(window: CandleWindow, i: int) -> datetime:
