@@ -107,5 +107,6 @@ def _outcome(close: PaperClose, spread_bps: float, slippage_bps: float) -> Trade
         time_to_tp_sl_seconds=held.total_seconds(),
         # paper fills pay the p90 costs the guard sized for: the expected case, by construction
         slippage_bps=slippage_bps,
+        slippage_expected_bps=slippage_bps,
         spread_bps=spread_bps,
     )

@@ -40,6 +40,7 @@ class TradeOutcome:
     r_realized: float = attrs.field(converter=float)
     time_to_tp_sl_seconds: float | None = attrs.field(default=None, converter=_finite)
     slippage_bps: float | None = attrs.field(default=None, converter=_finite)
+    slippage_expected_bps: float | None = attrs.field(default=None, converter=_finite)
     spread_bps: float | None = attrs.field(default=None, converter=_finite)
     latency_ms: float | None = attrs.field(default=None, converter=_finite)
 

@@ -15,7 +15,8 @@ def log_report(log: Any, report: ScanReport) -> None:
         close = trade.close
         fields = {"pair": close.position.pair.symbol, "signal_id": close.position.position_id,
                   "reason": close.exit.reason.value, "exit": round(close.fill, 6), "pnl": round(close.pnl, 2),
-                  "r": round(close.r_multiple, 3), "result": trade.outcome.result.value}
+                  "r": round(close.r_multiple, 3), "result": trade.outcome.result.value,
+                  "spread_bps": trade.outcome.spread_bps, "slip_bps": trade.outcome.slippage_bps}
         if trade.error:
             log.error("trade_close_not_recorded", error=trade.error, **fields)
         else:

@@ -12,6 +12,20 @@ from domain.guards import GuardState
 from domain.signals import Mode, Signal
 
 
+def close_outcome(outcomes: dict[str, TradeOutcome], known: bool, outcome: TradeOutcome) -> bool:
+    """The outcome contract of the SQL adapters: unknown ids and different second outcomes raise
+    (before anything changes, as a rolled-back transaction); the same outcome again is a no-op."""
+    if not known:
+        raise UnknownSignal(f"risk_book has no signal_id {outcome.signal_id!r}")
+    stored = outcomes.get(outcome.signal_id)
+    if stored is None:
+        outcomes[outcome.signal_id] = outcome
+        return True
+    if stored != outcome:
+        raise OutcomeConflict(f"risk_book signal {outcome.signal_id!r} is already closed with a different outcome")
+    return False
+
+
 class InMemoryRiskBook(RiskBookUnitOfWork):
     """One account's risk book. The rows are public for tests to inspect: ``signals`` and
     ``outcomes`` by signal_id, the saved ``state``, ``days`` as day -> (start, end balance) and the
@@ -55,15 +69,7 @@ class InMemoryRiskBook(RiskBookUnitOfWork):
             self.snapshots.append(snapshot)
 
     def _close(self, outcome: TradeOutcome) -> bool:
-        if outcome.signal_id not in self.signals:
-            raise UnknownSignal(f"risk_book has no signal_id {outcome.signal_id!r}")
-        stored = self.outcomes.get(outcome.signal_id)
-        if stored is None:
-            self.outcomes[outcome.signal_id] = outcome
-            return True
-        if stored != outcome:
-            raise OutcomeConflict(f"risk_book signal {outcome.signal_id!r} is already closed with a different outcome")
-        return False
+        return close_outcome(self.outcomes, outcome.signal_id in self.signals, outcome)
 
     def _save(self, state: GuardState) -> None:
         account = state.account

@@ -13,7 +13,7 @@ from application.ports import OutcomeRepository
 from application.stats_values import OutcomeConflict, TradeOutcome, UnknownSignal
 
 _FIELDS = ("result", "exit_time", "exit_price", "r_realized", "time_to_tp_sl_seconds", "slippage_bps",
-           "spread_bps", "latency_ms")
+           "slippage_expected_bps", "spread_bps", "latency_ms")
 
 
 class SqlOutcomeRepository(OutcomeRepository):
@@ -52,6 +52,7 @@ def _values(outcome: TradeOutcome) -> dict[str, Any]:
         "r_realized": outcome.r_realized,
         "time_to_tp_sl_seconds": outcome.time_to_tp_sl_seconds,
         "slippage_bps": outcome.slippage_bps,
+        "slippage_expected_bps": outcome.slippage_expected_bps,
         "spread_bps": outcome.spread_bps,
         "latency_ms": outcome.latency_ms,
     }

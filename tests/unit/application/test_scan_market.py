@@ -26,12 +26,14 @@ START = datetime(2024, 3, 1, tzinfo=UTC)
 NOW = START + timedelta(minutes=120)
 
 
-def make_scan(*, predictor=None, book=None, notifier=None, controls=Controls, pairs=(BTC,), confirm=1, minutes=400):
+def make_scan(*, predictor=None, book=None, notifier=None, controls=Controls, pairs=(BTC,), confirm=1, minutes=400,
+              balance=100_000.0):
     source = ArrayCandleSource({p: random_walk(START, minutes, seed=3 + i) for i, p in enumerate(pairs)})
     scan = ScanMarket(
         source=source, predictor=predictor or FixedPredictor(Direction.LONG, 0.75),
         book=book if book is not None else InMemoryRiskBook(), notifier=notifier or RecordingNotifier(),
-        config=ScanConfig(pairs=pairs, mode=Mode.DRYRUN, hysteresis=HysteresisSettings(confirm)), controls=controls)
+        config=ScanConfig(pairs=pairs, mode=Mode.DRYRUN, hysteresis=HysteresisSettings(confirm),
+                          initial_balance=balance), controls=controls)
     return scan, source
 
 
@@ -170,3 +172,14 @@ def test_stale_or_missing_data_is_reported_not_traded() -> None:
     assert scan.scan(NOW + timedelta(minutes=10)).pairs[0].status is Status.STALE
     scan2, _ = make_scan(minutes=120)
     assert scan2.scan(START - timedelta(days=1)).pairs[0].status is Status.NO_DATA
+
+
+def test_two_losses_within_the_hour_halve_the_next_size() -> None:
+    normal, _ = make_scan(balance=200.0)
+    full = normal.scan(NOW).pairs[0].signal.size
+    book = InMemoryRiskBook()
+    account = Account.start(200.0, NOW)
+    book.state = GuardState(account, losses=(NOW - timedelta(minutes=50), NOW - timedelta(minutes=20)), as_of=NOW)
+    backed_off, _ = make_scan(book=book, balance=200.0)
+    half = backed_off.scan(NOW).pairs[0].signal.size
+    assert 0 < full < 5 and half == pytest.approx(full / 2, abs=0.011)

@@ -8,11 +8,12 @@ from datetime import datetime
 import attrs
 
 from application.ports import DeploymentRepository, OutcomeRepository, PatternRepository, PerformanceQueries
-from application.stats_values import OutcomeConflict, Performance, TradeOutcome, UnknownSignal
+from application.stats_values import Performance, TradeOutcome
 from domain.deployments import ModelDeployment
 from domain.patterns import PatternRecord
 from domain.signals import Mode
 from tests.fakes.ports import InMemorySignalRepository
+from tests.fakes.risk_book import close_outcome
 
 
 class InMemoryPatternRepository(PatternRepository):
@@ -69,15 +70,7 @@ class InMemoryRiskBook(OutcomeRepository, PerformanceQueries):
         self._outcomes: dict[str, TradeOutcome] = {}
 
     def record_outcome(self, outcome: TradeOutcome) -> bool:
-        if self._signals.get(outcome.signal_id) is None:
-            raise UnknownSignal(f"risk_book has no signal_id {outcome.signal_id!r}")
-        stored = self._outcomes.get(outcome.signal_id)
-        if stored is None:
-            self._outcomes[outcome.signal_id] = outcome
-            return True
-        if stored != outcome:
-            raise OutcomeConflict(f"risk_book signal {outcome.signal_id!r} is already closed with a different outcome")
-        return False
+        return close_outcome(self._outcomes, self._signals.get(outcome.signal_id) is not None, outcome)
 
     def _closed(self, since: datetime, until: datetime, mode: Mode | None):
         if since >= until:
