@@ -1,4 +1,5 @@
-"""Replay throughput of the runtime: scans per second over real candles, store on SQLite.
+"""Replay throughput of the runtime through the whole FTMO core (guard, hysteresis, paper account,
+unit of work with the guard state on SQLite): scans per second over real candles.
 
 Reads ../shared/data/binance-spot-1m (or TRADEAI_SHARED_DATA); prints its figures, --json for machines.
 """
@@ -19,11 +20,11 @@ from adapters.console import ConsoleNotifier
 from adapters.files import OhlcvCsvReader, candle_files
 from adapters.predictors.baseline import BaselineMomentumPredictor
 from adapters.replay import MemoryCandleStore
-from adapters.sql import SqlSignalRepository, create_engine, upgrade
+from adapters.sql import SqlRiskBook, create_engine, upgrade
 from application.candle_source import LoadedCandleSource
 from application.replay_files import load_replay_files
 from application.runtime import Runtime
-from application.scan_market import ScanConfig, ScanMarket, kill_switch_guard
+from application.scan_market import ScanConfig, ScanMarket
 from domain.market import Pair
 from domain.signals import Mode
 
@@ -49,10 +50,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Path(os.devnull).open("w") as devnull:
         engine = create_engine(f"sqlite:///{tmp}/bench.db")
         upgrade(engine)
-        signals = SqlSignalRepository(engine)
-        scan = ScanMarket(source=source, predictor=BaselineMomentumPredictor(), signals=signals,
-                          notifier=ConsoleNotifier(devnull), guard=kill_switch_guard(lambda: False),
-                          config=ScanConfig(pairs=PAIRS, mode=Mode.DRYRUN))
+        scan = ScanMarket(source=source, predictor=BaselineMomentumPredictor(), book=SqlRiskBook(engine, "replay"),
+                          notifier=ConsoleNotifier(devnull), config=ScanConfig(pairs=PAIRS, mode=Mode.DRYRUN))
         runtime = Runtime(clock=ReplayClock(start), scan=scan, interval=timedelta(minutes=2),
                           stop=threading.Event())
         t0 = time.perf_counter()
@@ -64,6 +63,7 @@ def main() -> None:
         "scans": summary.scans,
         "pair_scans": summary.scans * len(PAIRS),
         "signals_recorded": summary.emitted,
+        "paper_trades_closed": sum(summary.closed.values()),
         "run_seconds": round(run_s, 3),
         "pair_scans_per_second": round(summary.scans * len(PAIRS) / run_s, 1),
         "ms_per_pair_scan": round(run_s * 1000 / (summary.scans * len(PAIRS)), 3),
