@@ -40,12 +40,6 @@ def _engine(settings: Settings) -> object:
     return engine
 
 
-def _signal_repository(engine: object) -> object:
-    from adapters.sql import SqlSignalRepository
-
-    return SqlSignalRepository(engine)  # type: ignore[arg-type]
-
-
 def account_name(settings: Settings) -> str:
     """Replays keep their paper account apart from the one the live clock runs on."""
     return "replay" if settings.candles.source == "replay" else settings.mode
@@ -103,11 +97,6 @@ class Container(containers.DeclarativeContainer):
         binance=providers.Singleton(_binance_source, settings),
     )
     engine = providers.Singleton(_engine, settings)
-    signal_repository = providers.Selector(
-        providers.Callable(lambda s: s.store.backend, settings),
-        sqlite=providers.Singleton(_signal_repository, engine),
-        postgres=providers.Singleton(_signal_repository, engine),
-    )
     account_name = providers.Callable(account_name, settings)
     risk_book = providers.Singleton(_risk_book, engine, account_name)
     control_repository = providers.Singleton(_control_repository, engine)

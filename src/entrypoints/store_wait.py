@@ -22,7 +22,8 @@ _FIRST_DELAY_S = 1.0
 _MAX_DELAY_S = 15.0
 
 
-def _reason(exc: Exception) -> str:
+def store_error(exc: Exception) -> str:
+    """One masked line for a failure to open the store: the driver's text may hold the URL."""
     return f"{type(exc).__name__}: {mask_url(str(exc).splitlines()[0] if str(exc) else '')}"
 
 
@@ -34,7 +35,7 @@ def open_when_up(open_store: Callable[[], T], settings: Settings, stop: threadin
         try:
             return open_store()
         except Exception as exc:  # any driver or migration error: the database is not usable yet
-            reason = _reason(exc)
+            reason = store_error(exc)
         left = deadline - time.monotonic()
         if left <= 0 or stop.is_set():
             raise RuntimeFailure(f"cannot open the {settings.store.backend} store at {mask_url(settings.store.url)}: "

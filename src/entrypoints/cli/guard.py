@@ -25,14 +25,14 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 def _open(ctx: click.Context) -> tuple[Any, Any]:
     from entrypoints.container import build_container
     from entrypoints.settings import mask_url
+    from entrypoints.store_wait import store_error
 
     settings = settings_from_context(ctx).settings
     container = build_container(settings)
     try:
         container.engine()
     except Exception as exc:  # the database is down or the URL is wrong
-        _fail(f"cannot open the store at {mask_url(settings.store.url)}: {type(exc).__name__}: "
-              f"{mask_url(str(exc).splitlines()[0] if str(exc) else '')}")
+        _fail(f"cannot open the store at {mask_url(settings.store.url)}: {store_error(exc)}")
     return settings, container
 
 

@@ -57,11 +57,6 @@ def parse_weights(text: str) -> dict[str, float]:
     return weights
 
 
-def ensemble_settings(s: Settings) -> EnsembleSettings:
-    return EnsembleSettings(with_rl=parse_weights(s.ensemble.weights),
-                            without_rl=parse_weights(s.ensemble.weights_without_rl), bias_pp=s.ensemble.bias_pp)
-
-
 def _check(key: str, build: Callable[[], Any]) -> list[tuple[str, str]]:
     try:
         build()

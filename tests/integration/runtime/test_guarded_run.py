@@ -5,8 +5,6 @@ a database that is down at start is waited for."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
@@ -80,9 +78,7 @@ def test_a_database_down_at_start_is_waited_for_then_the_run_goes_on(spot_1m_dir
 def test_a_database_that_never_comes_up_stops_the_runtime_with_exit_1(spot_1m_dir: Path, tmp_path: Path) -> None:
     env = {"DATABASE_URL": "postgresql+psycopg://u:hunter2@127.0.0.1:9/x", "STORE_BACKEND": "postgres",
            "STORE_STARTUP_WAIT_SECONDS": "2"}
-    result = subprocess.run([sys.executable, "-m", "entrypoints.cli", "run", "--replay", str(spot_1m_dir), *WINDOW],
-                            env={**__import__("os").environ, "LOG_FORMAT": "json", **env}, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = run_cli(["run", "--replay", str(spot_1m_dir), *WINDOW], env, tmp_path, timeout=60)
     assert result.returncode == 1
     assert "cannot open the postgres store" in result.stderr and "hunter2" not in result.stderr
     assert any(e["event"] == "store_unavailable" for e in events(result.stderr))

@@ -8,11 +8,12 @@ import pytest
 from adapters.brokers.paper import PaperBroker
 from adapters.console import ConsoleNotifier
 from adapters.predictors.baseline import BaselineMomentumPredictor
-from adapters.sql import SqlSignalRepository
+from adapters.sql import SqlControlRepository, SqlRiskBook
 from application.candle_source import LoadedCandleSource
 from entrypoints.container import build_container
 from entrypoints.settings import Secret, Settings
-from tests.fakes.ports import InMemorySignalRepository, RecordingNotifier
+from tests.fakes.ports import RecordingNotifier
+from tests.fakes.risk_book import InMemoryRiskBook
 from tests.fakes.series import random_walk, write_csv
 
 
@@ -29,7 +30,8 @@ def test_embedded_defaults_build_replay_sqlite_console_paper_baseline(tmp_path: 
     write_csv(str(tmp_path / "BTCUSDT.csv"), random_walk(datetime(2024, 1, 1, tzinfo=UTC), 30))
     container = build_container(settings_for(tmp_path))
     assert isinstance(container.candle_source(), LoadedCandleSource)
-    assert isinstance(container.signal_repository(), SqlSignalRepository)
+    assert isinstance(container.risk_book(), SqlRiskBook)
+    assert isinstance(container.control_repository(), SqlControlRepository)
     assert isinstance(container.notifier(), ConsoleNotifier)
     assert isinstance(container.broker(), PaperBroker)
     assert isinstance(container.predictor(), BaselineMomentumPredictor)
@@ -50,15 +52,17 @@ def test_selector_uses_the_settings_value_for_each_port(tmp_path: Path) -> None:
     assert container.candle_source.selector() == "binance"
     container = build_container(settings_for(tmp_path))
     assert container.candle_source.selector() == "replay"
-    assert container.signal_repository.selector() == "sqlite"
+    assert container.account_name() == "replay"  # replays keep their paper account apart
+    live_clock = settings_for(tmp_path, candles=attrs.evolve(Settings().candles, source="binance"))
+    assert build_container(live_clock).account_name() == "dryrun"
 
 
 def test_fakes_override_adapters(tmp_path: Path) -> None:
     container = build_container(settings_for(tmp_path))
-    fake_store, fake_notifier = InMemorySignalRepository(), RecordingNotifier()
-    container.signal_repository.override(fake_store)
+    fake_store, fake_notifier = InMemoryRiskBook(), RecordingNotifier()
+    container.risk_book.override(fake_store)
     container.notifier.override(fake_notifier)
-    assert container.signal_repository() is fake_store
+    assert container.risk_book() is fake_store
     assert container.notifier() is fake_notifier
     assert not (tmp_path / "t.db").exists()  # the real store was never built
 
