@@ -14,6 +14,7 @@ from domain.guards import Alert, AlertKind
 _TITLES = {
     AlertKind.KILL_SWITCH_ATTEMPT: "⛔ KILL SWITCH",
     AlertKind.LOSS_LIMIT_ATTEMPT: "🚨 LOSS LIMIT",
+    AlertKind.INVALID_INPUT: "⚠️ INVALID INPUT",
 }
 
 

@@ -37,6 +37,7 @@ class Settlement:
     state: GuardState
     closed: tuple[ClosedTrade, ...]
     status: AccountStatus
+    problems: tuple[str, ...] = ()  # candles of open positions that could not be read: equity is not known
 
 
 class PaperBook:
@@ -49,32 +50,43 @@ class PaperBook:
         self._max_hold = max_hold
 
     def settle(self, state: GuardState, now: datetime) -> Settlement:
-        exits = sorted((e for e in (self._exit(p, now) for p in state.account.positions) if e is not None),
+        problems: list[str] = []
+        exits = sorted((e for e in (self._exit(p, now, problems) for p in state.account.positions) if e is not None),
                        key=lambda e: (e.at, e.position_id))
         state, closed = self._close_all(state, exits)
-        state = with_account(state, mark_to_market(state.account, self._marks(state.account.positions, now), now))
+        marks = self._marks(state.account.positions, now, problems)
+        state = with_account(state, mark_to_market(state.account, marks, now))
         status = account_status(state.account, now, self._risk)
         if status.must_close and state.account.positions:
             floor_exits = [PaperExit(p.position_id, ExitReason.FLOOR, now, p.mark) for p in state.account.positions]
             state, more = self._close_all(state, floor_exits)
             closed += more
             status = account_status(state.account, now, self._risk)
-        return Settlement(state, tuple(closed), status)
+        return Settlement(state, tuple(closed), status, tuple(dict.fromkeys(problems)))
 
-    def _exit(self, position: Position, now: datetime) -> PaperExit | None:
+    def _exit(self, position: Position, now: datetime, problems: list[str]) -> PaperExit | None:
         deadline = position.opened_at + self._max_hold
         minutes = int(self._max_hold / timedelta(minutes=1)) + 1
-        found = find_exit(position, self._source.window(position.pair, min(now, deadline), minutes), self._max_hold)
-        if found is None and now > deadline:
-            # the candles up to the deadline are missing (a data gap): close at the first price after it
-            found = find_exit(position, self._source.window(position.pair, now, 1), self._max_hold)
-        return found
+        windows = [self._source.window(position.pair, min(now, deadline), minutes)]
+        if now > deadline:
+            # the candles up to the deadline may be missing (a data gap): close at the first price after it
+            windows.append(self._source.window(position.pair, now, 1))
+        for window in windows:
+            # an unreadable candle could hide a stop: wait for readable ones rather than guess
+            if bad := window.problems():
+                problems.extend(bad)
+                return None
+            if found := find_exit(position, window, self._max_hold):
+                return found
+        return None
 
-    def _marks(self, positions: Sequence[Position], now: datetime) -> dict[Pair, float]:
+    def _marks(self, positions: Sequence[Position], now: datetime, problems: list[str]) -> dict[Pair, float]:
         marks: dict[Pair, float] = {}
         for pair in {p.pair for p in positions}:
             window = self._source.window(pair, now, 1)
-            if len(window):
+            if bad := window.problems():
+                problems.extend(bad)  # the position keeps its last good mark
+            elif len(window):
                 marks[pair] = float(window.close[-1])
         return marks
 

@@ -8,6 +8,7 @@ consumed in one unit of work -> notify. A signal that cannot be recorded is neve
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,8 +22,10 @@ from application.paper_book import ClosedTrade, PaperBook
 from application.ports import CandleSource, Notifier, Predictor
 from application.ports_risk import EquitySnapshot, RiskBookUnitOfWork
 from domain.confidence import HysteresisSettings, update_tier
+from domain.decisions import Rule
 from domain.guards import (
     Alert,
+    AlertKind,
     EmissionCandidate,
     EmissionConfig,
     GuardState,
@@ -126,7 +129,10 @@ class ScanMarket:
         outcomes = []
         for pair in self._config.pairs:
             started = time.perf_counter()
-            outcome, state = self._scan_pair(pair, now, state, controls)
+            if settled.problems:  # an open position cannot be marked: equity is unknown, so nothing is emitted
+                outcome = self._invalid(pair, now, settled.problems)
+            else:
+                outcome, state = self._scan_pair(pair, now, state, controls)
             outcomes.append(attrs.evolve(outcome, latency_ms=(time.perf_counter() - started) * 1000))
         state = attrs.evolve(state, as_of=now)
         store_error = self._save(state, now)
@@ -179,11 +185,28 @@ class ScanMarket:
         if now - window.last_close_time > self._config.max_staleness:
             stale = f"last candle closed {window.last_close_time:%Y-%m-%d %H:%M}"
             return None, None, ScanOutcome(pair, Status.STALE, now, reasons=(stale,))
-        prediction = self._predictor.predict(window)
+        if bad := window.problems():
+            return None, None, self._invalid(pair, now, bad)
+        try:
+            prediction = self._predictor.predict(window)
+        except ValueError as exc:  # e.g. a probability of NaN refused by Prediction itself
+            return None, None, self._invalid(pair, now, (f"{pair} predictor output refused: {exc}",))
+        if prediction is not None and not 0 <= prediction.probability <= 1:
+            return None, None, self._invalid(pair, now, (f"{pair} prediction is {prediction.probability!r}",))
         atr = wilder_atr(window, self._config.atr_period)
         if prediction is None or atr is None or atr <= 0:
             return None, None, ScanOutcome(pair, Status.NO_PREDICTION, now)
+        if not math.isfinite(atr):
+            return None, None, self._invalid(pair, now, (f"{pair} ATR is {atr!r}",))
         return prediction, atr, None
+
+    def _invalid(self, pair: Pair, now: datetime, problems: tuple[str, ...]) -> ScanOutcome:
+        """Fail closed on a number no decision can rest on: a denial with its alert, never a crash."""
+        alert = Alert(AlertKind.INVALID_INPUT, now, pair, f"{pair}: signal withheld on invalid input: "
+                                                          + "; ".join(problems))
+        self._send_alerts((alert,))
+        return ScanOutcome(pair, Status.DENIED, now, reasons=tuple(f"{Rule.INVALID_INPUT}: {p}" for p in problems),
+                           rules=(Rule.INVALID_INPUT,), alerts=(alert,))
 
     def _build(self, pair: Pair, prediction: Prediction, tier: Tier, window: CandleWindow, atr: float,
                now: datetime) -> Signal:

@@ -27,6 +27,7 @@ class Rule(StrEnum):
     MAX_LOTS = "max_lots"
     LOT_STEP = "lot_step"
     SIZING = "sizing"
+    INVALID_INPUT = "invalid_input"  # a number the decision reads is not finite or not possible: fail closed
 
 
 @attrs.frozen

@@ -15,6 +15,10 @@ the first (a trader should see all that is wrong at once):
 5. sizing and stop-out - the trade, sized (or at its given size), must not take equity below
    either internal floor when stopped out with p90 costs (domain.risk.check_trade).
 
+Before any of it, every number the decision reads (balances, equity, marks, entry, stop, size,
+costs, percentages) must be finite and possible; otherwise the answer is a denial citing
+``invalid_input`` with an alert, never an allow (domain.risk.inputs).
+
 An attempt to emit while the kill switch is on, or while equity is past a loss floor, raises an
 Alert (the plan's two alerts) for the caller to send. State changes are pure functions
 (``record_emission``, ``record_outcome``, ``set_kill_switch``, ``with_account``) so the caller
@@ -122,6 +126,7 @@ class EmissionCandidate:
 class AlertKind(StrEnum):
     KILL_SWITCH_ATTEMPT = "kill_switch_attempt"
     LOSS_LIMIT_ATTEMPT = "loss_limit_attempt"
+    INVALID_INPUT = "invalid_input"  # a number the guard reads is not finite or not possible
 
 
 @attrs.frozen
@@ -206,6 +211,11 @@ def evaluate_emission(candidate: EmissionCandidate, state: GuardState, now: date
         alerts.append(Alert(AlertKind.LOSS_LIMIT_ATTEMPT, now, candidate.pair,
                             f"attempt to emit {candidate.pair} past a loss limit: "
                             + "; ".join(str(r) for r in crossed)))
+    invalid = [r for r in risk.decision.reasons if r.rule == Rule.INVALID_INPUT]
+    if invalid:
+        alerts.append(Alert(AlertKind.INVALID_INPUT, now, candidate.pair,
+                            f"attempt to emit {candidate.pair} on impossible numbers, denied: "
+                            + "; ".join(r.message for r in invalid)))
     reasons += _rate_reasons(candidate, state, now, config)
     reasons += [r for r in risk.decision.reasons if r not in crossed]
     decision = decide(reasons)

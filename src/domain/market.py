@@ -141,6 +141,23 @@ class CandleWindow:
             raise ValueError(f"{self.pair}: empty window has no close time")
         return ms_to_datetime(int(self.open_time_ms[-1]) + MINUTE_MS)
 
+    def problems(self, limit: int = 3) -> tuple[str, ...]:
+        """Rows no price can be read from (a price not finite or not > 0, a volume not finite or
+        negative), named by pair, minute and column; at most ``limit`` of them, then a count."""
+        columns = {"open": self.open, "high": self.high, "low": self.low, "close": self.close}
+        bad = {name: ~(np.isfinite(v) & (v > 0)) for name, v in columns.items()}
+        bad["volume"] = ~(np.isfinite(self.volume) & (self.volume >= 0))
+        rows = np.flatnonzero(np.logical_or.reduce(list(bad.values())))
+        found = []
+        for i in rows[:limit]:
+            name = next(n for n, flags in bad.items() if flags[i])
+            value = float(getattr(self, name)[i])
+            found.append(f"{self.pair} candle {ms_to_datetime(int(self.open_time_ms[i])):%Y-%m-%d %H:%M} UTC: "
+                         f"{name} is {value!r}")
+        if len(rows) > limit:
+            found.append(f"{self.pair}: {len(rows) - limit} more such candles")
+        return tuple(found)
+
     def is_contiguous(self) -> bool:
         """True when no minute is missing inside the window (a gap is a hard break)."""
         return len(self) < 2 or bool(np.all(np.diff(self.open_time_ms) == MINUTE_MS))

@@ -15,6 +15,7 @@ from domain.decisions import Decision, Reason, Rule, decide
 from domain.instruments import Instruments
 from domain.market import Direction, Pair
 from domain.risk.account import Account, roll_to
+from domain.risk.inputs import account_checks, problems, settings_checks, trade_checks
 from domain.risk.rules import Floors, RiskSettings, crossed_floors, floors
 from domain.risk.sizing import SizingSettings, open_risk, size_position
 
@@ -88,12 +89,28 @@ def _is_multiple(value: float, step: float) -> bool:
     return abs(value / step - round(value / step)) < 1e-6
 
 
+def _invalid(account: Account, levels: Floors, at_risk: float, invalid: tuple[Reason, ...]) -> RiskCheck:
+    """Fail closed: no size, no floor reported as crossed (they cannot be measured), only the reasons."""
+    return RiskCheck(decide(invalid), account, levels, at_risk, 0.0, 0.0, 0.0, account.equity - at_risk, ())
+
+
+def input_problems(candidate: TradeCandidate, account: Account, settings: RiskSettings,
+                   instruments: Instruments, sizing: SizingSettings, risk_multiplier: float) -> tuple[Reason, ...]:
+    """Every number the decision reads that is not finite or not possible, named."""
+    return problems([*trade_checks(candidate.entry, candidate.stop, candidate.size), *account_checks(account),
+                     *settings_checks(settings, sizing, instruments),
+                     ("risk_multiplier", risk_multiplier, "fraction")])
+
+
 def check_trade(candidate: TradeCandidate, account: Account, now: datetime, settings: RiskSettings,
                 instruments: Instruments, sizing: SizingSettings | None = None,
                 risk_multiplier: float = 1.0) -> RiskCheck:
     sizing = sizing or SizingSettings()
     account = roll_to(account, now)
     levels = floors(account, settings)
+    invalid = input_problems(candidate, account, settings, instruments, sizing, risk_multiplier)
+    if invalid:
+        return _invalid(account, levels, 0.0, invalid)
     at_risk = open_risk(account, instruments)
     crossed = crossed_floors(account.equity, levels)
     reasons = list(crossed)
@@ -120,6 +137,12 @@ def check_trade(candidate: TradeCandidate, account: Account, now: datetime, sett
 
     loss = spec.stop_out_loss(candidate.direction, candidate.entry, candidate.stop, size) if size else 0.0
     worst = account.equity - at_risk - loss
+    # Finite inputs can still overflow (1e308 lots of notional): what the decision rests on must be finite too.
+    overflow = problems([("computed open risk", at_risk, "non_negative"), ("computed worst equity", worst, "any"),
+                         ("computed headroom", headroom, "any"), *((f"computed floor {k}", v, "any")
+                                                                    for k, v in attrs.asdict(levels).items())])
+    if overflow:
+        return _invalid(account, levels, at_risk, overflow)
     already = {r.rule for r in reasons}
     for rule, floor, label in (
         (Rule.INTERNAL_DAILY_LOSS, levels.internal_daily, "internal daily"),

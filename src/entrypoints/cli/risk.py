@@ -10,6 +10,7 @@ is an answer, not a failure), 2 when the scenario file is missing or invalid.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,8 +111,10 @@ def _strict(kind: type, check: Callable[[Any], bool], what: str) -> Callable[[An
 def _make_converter() -> cattrs.Converter:
     # Strict scalars: cattrs would otherwise turn "100000" or true into a number silently.
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    # JSON as Python reads it admits NaN and Infinity: a figure the guard could not reason about stops here.
     converter.register_structure_hook(
-        float, _strict(float, lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"))
+        float, _strict(float, lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+                       "a finite number"))
     converter.register_structure_hook(str, _strict(str, lambda v: isinstance(v, str), "a string"))
     converter.register_structure_hook(bool, _strict(bool, lambda v: isinstance(v, bool), "true or false"))
     return converter
@@ -124,6 +127,9 @@ def _format_error(exc: BaseException, type_: type | None) -> str:
     # Our strict hooks say what they expected and what they got; keep their words.
     if isinstance(exc, ValueError) and str(exc).startswith("expected "):
         return str(exc)
+    # cattrs reads a section given as a list or a number as if it were a mapping and fails deep inside.
+    if isinstance(exc, AttributeError | TypeError) and type_ is not None and attrs.has(type_):
+        return "expected a JSON object"
     return format_exception(exc, type_)
 
 
@@ -200,7 +206,15 @@ def _position(index: int, raw: _PositionIn, now: datetime, instruments: Instrume
                         opened_at=opened_at, stop=raw.stop, commission=raw.commission, swap=raw.swap)
 
 
+_ACCOUNT_FIGURES = ("initial_balance", "balance", "day_start_balance", "highest_eod_balance")
+
+
 def _account(raw: _AccountIn, now: datetime, instruments: Instruments) -> Account:
+    # A balance at or below zero is no account the guard can size for (and gave negative floors).
+    wrong = [f"scenario.account.{name}: must be > 0, got {getattr(raw, name)!r}" for name in _ACCOUNT_FIGURES
+             if getattr(raw, name) is not None and not getattr(raw, name) > 0]
+    if wrong:
+        raise ScenarioError(wrong)
     positions = [_position(i, p, now, instruments) for i, p in enumerate(raw.positions)]
     highest = raw.highest_eod_balance
     if highest is None:
@@ -230,6 +244,9 @@ class Scenario:
     description: str
 
 
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+
+
 def load_scenario(path: Path) -> Scenario:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -237,6 +254,9 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: expected a JSON object with account and signal, got a JSON "
+                             f"{_JSON_TYPES.get(type(data), type(data).__name__)}"])
     try:
         raw = _CONVERTER.structure(data, _ScenarioIn)
     except Exception as exc:  # cattrs raises exception groups; transform_error names every field

@@ -148,3 +148,58 @@ def test_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["risk", "check", "--scenario", str(tmp_path / "nope.json")])
     assert result.exit_code == 2
     assert "nope.json" in result.output
+
+
+# ---------------------------------------------------------------- impossible figures stop at the file
+
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity"]
+FIGURES = [("account", "balance"), ("account", "initial_balance"), ("account", "day_start_balance"),
+           ("account", "highest_eod_balance"), ("signal", "entry"), ("signal", "stop"), ("signal", "size")]
+
+
+def _raw_with(section: str, field: str, literal: str) -> str:
+    # json.dumps cannot write NaN as a bare literal in a chosen place: splice it into the text.
+    scenario = with_changes(**{section: {field: 123456789}})
+    return json.dumps(scenario).replace("123456789", literal)
+
+
+@pytest.mark.parametrize(("section", "field"), FIGURES)
+@pytest.mark.parametrize("literal", NON_FINITE)
+def test_non_finite_figures_exit_2_naming_the_field(tmp_path: Path, section: str, field: str, literal: str) -> None:
+    result = run(tmp_path, _raw_with(section, field, literal))
+    assert result.exit_code == 2, result.output
+    assert f"scenario.{section}.{field}" in result.output and "finite" in result.output
+    assert "ALLOWED" not in result.output and "Traceback" not in result.output
+
+
+def test_non_finite_position_figures_exit_2(tmp_path: Path) -> None:
+    position = {"pair": "ETHUSD", "direction": "LONG", "lots": 1, "entry": 2000, "mark": 123456789}
+    text = json.dumps(with_changes(account={"positions": [position]})).replace("123456789", "NaN")
+    result = run(tmp_path, text)
+    assert result.exit_code == 2 and "scenario.account.positions[0].mark" in result.output
+
+
+@pytest.mark.parametrize("field", ["balance", "day_start_balance", "initial_balance"])
+@pytest.mark.parametrize("value", [-5_000, 0])
+def test_negative_or_zero_account_figures_exit_2(tmp_path: Path, field: str, value: int) -> None:
+    result = run(tmp_path, with_changes(account={field: value}))
+    assert result.exit_code == 2, result.output
+    assert f"scenario.account.{field}: must be > 0" in result.output
+
+
+@pytest.mark.parametrize(("text", "kind"), [("[1, 2]", "array"), ('"x"', "string"), ("3", "number"),
+                                            ("null", "null")])
+def test_a_scenario_that_is_not_an_object_says_so(tmp_path: Path, text: str, kind: str) -> None:
+    result = run(tmp_path, text)
+    assert result.exit_code == 2
+    assert f"expected a JSON object with account and signal, got a JSON {kind}" in result.output
+    assert "unknown error" not in result.output
+
+
+def test_a_section_that_is_not_an_object_says_so(tmp_path: Path) -> None:
+    result = run(tmp_path, {"account": [], "signal": 5})
+    assert result.exit_code == 2
+    assert "expected a JSON object @ scenario.account" in result.output
+    assert "expected a JSON object @ scenario.signal" in result.output
+    assert "unknown error" not in result.output
