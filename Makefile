@@ -29,7 +29,7 @@ run: setup
 	$(BIN)/tradeai run $(ARGS)
 
 test: setup
-	$(BIN)/pytest -q $(ARGS)
+	$(BIN)/pytest -q -n auto $(ARGS)
 
 test-unit: setup
 	$(BIN)/pytest -q tests/unit $(ARGS)

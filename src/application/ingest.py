@@ -52,6 +52,7 @@ class ImportReport:
     added: dict[str, int] = attrs.Factory(dict)
     unchanged: dict[str, int] = attrs.Factory(dict)
     written: bool = False
+    file_order: dict[str, int] = attrs.Factory(dict)  # position of each path on the command line
 
     @property
     def clean(self) -> bool:
@@ -59,8 +60,26 @@ class ImportReport:
 
     def note(self, problem: BadRow) -> None:
         self.bad_row_count += 1
-        if len(self.bad_rows) < MAX_LISTED_PROBLEMS:
-            self.bad_rows.append(problem)
+        self._list(problem)
+
+    def note_conflict(self, problem: BadRow) -> None:
+        self.conflict_count += 1
+        self._list(problem)
+
+    def finish(self) -> None:
+        """List the first problems in file then line order, whatever order the checks found them in."""
+        self.bad_rows.sort(key=self._position)
+        del self.bad_rows[MAX_LISTED_PROBLEMS:]
+
+    def _list(self, problem: BadRow) -> None:
+        # problems arrive check by check (unparsable lines, row checks, conflicts), not line by line:
+        # keep a bounded surplus so that the first ones in line order survive the cut in finish()
+        self.bad_rows.append(problem)
+        if len(self.bad_rows) >= 2 * MAX_LISTED_PROBLEMS:
+            self.finish()
+
+    def _position(self, problem: BadRow) -> tuple[int, int]:
+        return self.file_order.get(problem.path, len(self.file_order)), -1 if problem.line is None else problem.line
 
 
 @attrs.frozen(eq=False)
@@ -85,7 +104,7 @@ class ImportCandles:
         self._workers = workers or min(4, os.cpu_count() or 1)
 
     def __call__(self, paths: Sequence[str], skip_bad_rows: bool = False, pair: Pair | None = None) -> ImportReport:
-        report = ImportReport()
+        report = ImportReport(file_order={path: i for i, path in enumerate(dict.fromkeys(paths))})
         by_pair: dict[Pair, list[_Accepted]] = {}
         # parsing is decompression and C code that release the GIL: files parse side by side
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
@@ -98,10 +117,12 @@ class ImportCandles:
             for p, candles in incoming.items():
                 self._merge_into_store(p, candles, by_pair[p], report, dry_run=True)
             if not report.clean:
+                report.finish()
                 return report
         for p, candles in incoming.items():
             self._merge_into_store(p, candles, by_pair[p], report, dry_run=False, source=_sources(by_pair[p]))
         report.written = True
+        report.finish()
         return report
 
     def _merge_into_store(self, pair: Pair, candles: Ohlcv, files: list[_Accepted], report: ImportReport,
@@ -111,9 +132,7 @@ class ImportCandles:
         report.unchanged[pair.symbol] = result.unchanged
         for t in result.conflicts.open_time_ms.tolist():
             path, line = _locate(files, t)
-            report.conflict_count += 1
-            if len(report.bad_rows) < MAX_LISTED_PROBLEMS:
-                report.bad_rows.append(BadRow(path, line, f"{_minute(t)} differs from the stored candle"))
+            report.note_conflict(BadRow(path, line, f"{_minute(t)} differs from the stored candle"))
 
 
 def _check_file(parsed: ParsedFile, report: ImportReport) -> _Accepted:

@@ -25,12 +25,24 @@ class RuntimeFailure(Exception):
 
 
 def build_candle_source(container: Container, settings: Settings) -> Any:
-    if settings.candles.source == "replay" and not any(Path(p).exists() for p in settings.candles.replay_paths):
+    if settings.candles.source == "replay" and not _existing_replay_paths(settings):
         return replay_store(settings)
     try:
         return container.candle_source()
     except DataError as exc:
         raise RuntimeFailure(f"cannot replay the candle files: {exc}") from None
+
+
+def candles_holder(settings: Settings) -> str:
+    """Where build_candle_source finds the candles a replay reads, in words."""
+    existing = _existing_replay_paths(settings)
+    if existing:
+        return f"the replay files under {', '.join(existing)}"
+    return f"the candle store under {Path(settings.candles.data_dir) / 'candles'}"
+
+
+def _existing_replay_paths(settings: Settings) -> list[str]:
+    return [p for p in settings.candles.replay_paths if Path(p).exists()]
 
 
 def replay_store(settings: Settings, feed: KlineFeed | None = None) -> Any:

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from entrypoints.settings.secret import scrub
+from domain.redaction import scrub
 
 
 def _add_static(fields: dict[str, Any]) -> structlog.types.Processor:

@@ -1,36 +1,106 @@
 """What the runtime says about each scan: one structured event per signal, denial, alert, closed
-trade and store problem, and the summary a run ends with."""
+trade and store problem, an hourly roll-up, and the summary a run ends with.
+
+Levels follow what a person must do about an event. Warnings and errors: alerts, denials a person
+acts on (kill switch, loss floors, invalid inputs), store and notify failures. Routine denials (no
+size fits, rate limits, lot steps, ...) are debug, counted in the hourly roll-up at info. An alert
+is logged at most once per kind, pair and hour of market time, like the message the notifier gets;
+the repeats are counted in the roll-up and the summary."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from application.alerts import AlertThrottle
+from application.paper_book import ClosedTrade
 from application.runtime import RunSummary
 from application.scan_market import ScanOutcome, ScanReport, Status
+from domain.decisions import Rule
+from domain.guards import Alert
+from entrypoints.runtime_rollup import HourRollup, count
 from entrypoints.settings import Settings, mask_url
 
+ACT_ON_RULES = frozenset({Rule.KILL_SWITCH, Rule.FTMO_DAILY_LOSS, Rule.FTMO_MAX_LOSS, Rule.INTERNAL_DAILY_LOSS,
+                          Rule.INTERNAL_TOTAL_LOSS, Rule.INVALID_INPUT})
 
-def log_report(log: Any, report: ScanReport) -> None:
-    for trade in report.closed:
-        close = trade.close
-        fields = {"pair": close.position.pair.symbol, "signal_id": close.position.position_id,
-                  "reason": close.exit.reason.value, "exit": round(close.fill, 6), "pnl": round(close.pnl, 2),
-                  "r": round(close.r_multiple, 3), "result": trade.outcome.result.value,
-                  "spread_bps": trade.outcome.spread_bps, "slip_bps": trade.outcome.slippage_bps}
-        if trade.error:
-            log.error("trade_close_not_recorded", error=trade.error, **fields)
+
+class ScanLog:
+    """Logs each ScanReport; ``close`` writes the roll-up of the last hour."""
+
+    def __init__(self, log: Any) -> None:
+        self._log = log
+        self._throttle = AlertThrottle()
+        self._rollup = HourRollup(log)
+        self.alerts_suppressed: dict[str, int] = {}
+
+    def __call__(self, report: ScanReport) -> None:
+        self._rollup.begin(report.at)
+        for trade in report.closed:
+            _log_trade(self._log, trade)
+        for outcome in report.pairs:
+            self._outcome(outcome)
+        if report.account.crossed:
+            self._log.error("floor_crossed", equity=round(report.account.account.equity, 2),
+                            reasons=[str(r) for r in report.account.crossed], breached=report.account.breached)
+        if report.store_error:
+            self._log.error("state_not_saved", error=report.store_error)
+        self._rollup.add(report)
+
+    def close(self) -> None:
+        self._rollup.flush()
+
+    def _outcome(self, outcome: ScanOutcome) -> None:
+        alerted = self._alerts(outcome.alerts)
+        fields = _fields(outcome)
+        if outcome.status is Status.STORE_FAILED:
+            self._log.error("signal_not_recorded", **fields)
+        elif outcome.status is Status.DENIED:
+            level = denial_level(outcome, alerted)
+            getattr(self._log, level)("signal_denied", rules=list(outcome.rules), **fields)
+        elif outcome.status is Status.EMITTED:
+            self._log.info("signal_emitted", **fields)
+            if outcome.notify_error:
+                self._log.error("notify_failed", error=outcome.notify_error,
+                                **{k: fields[k] for k in ("pair", "signal_id")})
         else:
-            log.info("trade_closed", **fields)
-    for outcome in report.pairs:
-        _log_outcome(log, outcome)
-    if report.account.crossed:
-        log.error("floor_crossed", equity=round(report.account.account.equity, 2),
-                  reasons=[str(r) for r in report.account.crossed], breached=report.account.breached)
-    if report.store_error:
-        log.error("state_not_saved", error=report.store_error)
+            self._log.debug("scan_" + outcome.status.value, **fields)
+
+    def _alerts(self, alerts: tuple[Alert, ...]) -> bool:
+        """Log the alerts the hourly throttle lets through, count the others; True if one was logged."""
+        logged = False
+        for alert in alerts:
+            if self._throttle.should_send(alert):
+                self._log.error("alert", kind=alert.kind.value, pair=alert.pair.symbol, at=alert.at.isoformat(),
+                                message=alert.message)
+                logged = True
+            else:
+                count(self.alerts_suppressed, alert.kind.value)
+                self._rollup.suppressed(alert)
+        return logged
 
 
-def _log_outcome(log: Any, outcome: ScanOutcome) -> None:
+def denial_level(outcome: ScanOutcome, alerted: bool) -> str:
+    """warning for a denial a person must act on, the first of its kind, pair and hour (``alerted``);
+    debug for routine denials and for the repeats, which the hourly roll-up counts."""
+    must_act = bool(outcome.alerts) or not ACT_ON_RULES.isdisjoint(outcome.rules)
+    if must_act and (alerted or not outcome.alerts):
+        return "warning"
+    return "debug"
+
+
+def _log_trade(log: Any, trade: ClosedTrade) -> None:
+    close = trade.close
+    fields = {"pair": close.position.pair.symbol, "signal_id": close.position.position_id,
+              "reason": close.exit.reason.value, "exit": round(close.fill, 6), "pnl": round(close.pnl, 2),
+              "r": round(close.r_multiple, 3), "result": trade.outcome.result.value,
+              "spread_bps": trade.outcome.spread_bps, "slip_bps": trade.outcome.slippage_bps}
+    if trade.error:
+        log.error("trade_close_not_recorded", error=trade.error, **fields)
+    else:
+        log.info("trade_closed", **fields)
+
+
+def _fields(outcome: ScanOutcome) -> dict[str, Any]:
     fields: dict[str, Any] = {"pair": outcome.pair.symbol, "at": outcome.at.isoformat(),
                               "lat_ms": round(outcome.latency_ms, 3)}
     if outcome.signal is not None:
@@ -40,21 +110,12 @@ def _log_outcome(log: Any, outcome: ScanOutcome) -> None:
                       size=s.size, signal_id=s.signal_id)
     if outcome.reasons:
         fields["reasons"] = list(outcome.reasons)
-    for alert in outcome.alerts:
-        log.error("alert", kind=alert.kind.value, pair=alert.pair.symbol, message=alert.message)
-    if outcome.status is Status.STORE_FAILED:
-        log.error("signal_not_recorded", **fields)
-    elif outcome.status is Status.DENIED:
-        log.warning("signal_denied", rules=list(outcome.rules), **fields)
-    elif outcome.status is Status.EMITTED:
-        log.info("signal_emitted", **fields)
-        if outcome.notify_error:
-            log.error("notify_failed", error=outcome.notify_error, **{k: fields[k] for k in ("pair", "signal_id")})
-    else:
-        log.debug("scan_" + outcome.status.value, **fields)
+    return fields
 
 
-def summary_dict(summary: RunSummary, settings: Settings) -> dict[str, Any]:
+def summary_dict(summary: RunSummary, settings: Settings,
+                 alerts_suppressed: dict[str, int] | None = None) -> dict[str, Any]:
+    """``alerts_suppressed``: alerts by kind neither logged nor sent, repeats within the hour."""
     out: dict[str, Any] = {
         "scans": summary.scans,
         "failed_scans": summary.failed_scans,
@@ -62,6 +123,7 @@ def summary_dict(summary: RunSummary, settings: Settings) -> dict[str, Any]:
         "counts": dict(sorted(summary.counts.items())),
         "denials": dict(sorted(summary.denials.items())),
         "alerts": dict(sorted(summary.alerts.items())),
+        "alerts_suppressed": dict(sorted((alerts_suppressed or {}).items())),
         "closed": dict(sorted(summary.closed.items())),
         "first_scan": summary.first_scan.isoformat() if summary.first_scan else None,
         "last_scan": summary.last_scan.isoformat() if summary.last_scan else None,

@@ -14,8 +14,9 @@ from typing import TypeVar
 
 import structlog
 
+from domain.redaction import mask_url, mask_urls_in
 from entrypoints.candle_bootstrap import RuntimeFailure
-from entrypoints.settings import Settings, mask_url
+from entrypoints.settings import Settings
 
 T = TypeVar("T")
 _FIRST_DELAY_S = 1.0
@@ -24,7 +25,7 @@ _MAX_DELAY_S = 15.0
 
 def store_error(exc: Exception) -> str:
     """One masked line for a failure to open the store: the driver's text may hold the URL."""
-    return f"{type(exc).__name__}: {mask_url(str(exc).splitlines()[0] if str(exc) else '')}"
+    return f"{type(exc).__name__}: {mask_urls_in(str(exc).splitlines()[0] if str(exc) else '')}"
 
 
 def open_when_up(open_store: Callable[[], T], settings: Settings, stop: threading.Event) -> T:

@@ -1,5 +1,5 @@
 from adapters.sql.deployments import SqlDeploymentRepository
-from adapters.sql.engine import create_engine, downgrade, masked_url, upgrade
+from adapters.sql.engine import create_engine, downgrade, upgrade
 from adapters.sql.outcomes import SqlOutcomeRepository
 from adapters.sql.patterns import SqlPatternRepository
 from adapters.sql.queries import SqlPerformanceQueries
@@ -20,6 +20,5 @@ __all__ = [
     "decode_state",
     "downgrade",
     "encode_state",
-    "masked_url",
     "upgrade",
 ]

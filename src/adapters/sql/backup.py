@@ -18,12 +18,22 @@ from pathlib import Path
 import attrs
 from sqlalchemy.engine import URL, make_url
 
+from domain.redaction import scrub
+
 _SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([A-Za-z_][A-Za-z0-9_$]*)")
 _TIMEOUT_S = 3600
 
 
 class BackupError(RuntimeError):
     """A backup or restore failed; the message never holds the database password."""
+
+
+def _password(url: URL) -> str | None:
+    """libpq takes the password from the userinfo or from a ``password`` query parameter."""
+    if url.password is not None:
+        return str(url.password)
+    query = url.query.get("password")
+    return query if isinstance(query, str) or query is None else query[-1]
 
 
 @attrs.frozen
@@ -44,7 +54,7 @@ class PgTarget:
         if not url.database:
             raise BackupError("the Postgres URL names no database")
         return cls(url.host or "127.0.0.1", url.port or 5432, url.username or "postgres", url.database,
-                   url.password if url.password is None else str(url.password), match[1] if match else None)
+                   _password(url), match[1] if match else None)
 
     def args(self) -> list[str]:
         return ["--host", self.host, "--port", str(self.port), "--username", self.user, "--no-password",
@@ -145,7 +155,5 @@ def _run(argv: list[str], target: PgTarget) -> None:
     completed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=_TIMEOUT_S,  # noqa: S603
                                check=False)  # nosec B603
     if completed.returncode != 0:
-        detail = completed.stderr.strip()[-2000:]
-        if target.password:
-            detail = detail.replace(target.password, "***")
+        detail = scrub(completed.stderr.strip()[-2000:], [target.password or ""])
         raise BackupError(f"{argv[0]} failed (exit {completed.returncode}): {detail}")

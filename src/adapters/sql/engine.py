@@ -19,14 +19,6 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def masked_url(url: str) -> str:
-    """The URL with its password replaced, for logs and messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL might still hold a password: show nothing of it
-        return "<unparsable database URL>"
-
-
 def create_engine(url: str, connect_timeout: float = 5) -> sa.Engine:
     url = normalise_url(url)
     parsed = make_url(url)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from domain.redaction import MASK, mask_url
 from entrypoints.cli.common import echo_json, settings_from_context
 from entrypoints.settings.loader import display_value
-from entrypoints.settings.secret import MASK, mask_url
 from entrypoints.settings.sources import SECRET_KEYS, effective_values
 
 

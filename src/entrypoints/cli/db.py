@@ -14,7 +14,9 @@ from typing import Any, NoReturn
 
 import click
 
+from domain.redaction import mask_url, scrub
 from entrypoints.cli.common import EXIT_FAILURE, echo_json, settings_from_context
+from entrypoints.settings.store_url import url_secrets
 
 
 def _json_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,25 +43,22 @@ def _guarded(action: Callable[[], Any], url: str) -> Any:
     """Run ``action``, turning expected failures into one masked line and exit 1."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from adapters.sql import masked_url
     from adapters.sql.backup import BackupError
     from adapters.sql.retention import ArchiveError
 
     try:
         return action()
     except (BackupError, ArchiveError, OSError) as exc:
-        _fail(_scrub(str(exc), url))
+        _fail(_masked(str(exc), url))
     except SQLAlchemyError as exc:
         # the driver's own message, without the statement and parameters SQLAlchemy appends
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        _fail(f"database {masked_url(url)}: {_scrub(detail, url)}")
+        _fail(f"database {mask_url(url)}: {_masked(detail, url)}")
 
 
-def _scrub(text: str, url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    password = make_url(url).password
-    return text.replace(str(password), "***") if password else text
+def _masked(text: str, url: str) -> str:
+    """A driver may quote the password bare, without its key or URL: its value is scrubbed too."""
+    return scrub(text, url_secrets(url))
 
 
 @click.group()
@@ -72,7 +71,7 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, as_json: bool) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
-    from adapters.sql import create_engine, masked_url
+    from adapters.sql import create_engine
     from adapters.sql import upgrade as upgrade_schema
 
     url = _store_url(ctx)
@@ -85,7 +84,7 @@ def upgrade(ctx: click.Context, as_json: bool) -> None:
             engine.dispose()
 
     _guarded(run, url)
-    _report({"store": masked_url(url), "revision": "head"}, as_json, f"{masked_url(url)}: schema at head")
+    _report({"store": mask_url(url), "revision": "head"}, as_json, f"{mask_url(url)}: schema at head")
 
 
 @db.command()
@@ -95,14 +94,13 @@ def upgrade(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def backup(ctx: click.Context, out: Path, as_json: bool) -> None:
     """Write a consistent backup of the store to a file (atomically)."""
-    from adapters.sql import masked_url
     from adapters.sql.backup import backup as run_backup
 
     url = _store_url(ctx)
     path = _guarded(lambda: run_backup(url, out), url)
     size = path.stat().st_size
-    _report({"store": masked_url(url), "path": str(path), "bytes": size}, as_json,
-            f"backed up {masked_url(url)} to {path} ({size} bytes)")
+    _report({"store": mask_url(url), "path": str(path), "bytes": size}, as_json,
+            f"backed up {mask_url(url)} to {path} ({size} bytes)")
 
 
 @db.command()
@@ -112,15 +110,14 @@ def backup(ctx: click.Context, out: Path, as_json: bool) -> None:
 @click.pass_context
 def restore(ctx: click.Context, path: Path, yes: bool, as_json: bool) -> None:
     """Replace the store's contents with a backup written by `tradeai db backup`."""
-    from adapters.sql import masked_url
     from adapters.sql.backup import restore as run_restore
 
     url = _store_url(ctx)
     if not yes:
-        click.confirm(f"Replace every table of {masked_url(url)} with {path}?", abort=True, err=True)
+        click.confirm(f"Replace every table of {mask_url(url)} with {path}?", abort=True, err=True)
     _guarded(lambda: run_restore(url, path), url)
-    _report({"store": masked_url(url), "restored_from": str(path)}, as_json,
-            f"restored {masked_url(url)} from {path}")
+    _report({"store": mask_url(url), "restored_from": str(path)}, as_json,
+            f"restored {mask_url(url)} from {path}")
 
 
 @db.command()
@@ -132,7 +129,7 @@ def restore(ctx: click.Context, path: Path, yes: bool, as_json: bool) -> None:
 @click.pass_context
 def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json: bool) -> None:
     """Move old dry-run rows to parquet, then delete them. Live rows, patterns and deployments stay."""
-    from adapters.sql import create_engine, masked_url
+    from adapters.sql import create_engine
     from adapters.sql.retention import archive_dryrun
 
     settings = settings_from_context(ctx).settings
@@ -149,7 +146,7 @@ def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json:
             engine.dispose()
 
     result = _guarded(run, url)
-    payload = {"store": masked_url(url), "cutoff": cutoff.isoformat(), "archived": result.rows,
+    payload = {"store": mask_url(url), "cutoff": cutoff.isoformat(), "archived": result.rows,
                "deleted": result.deleted, "path": None if result.path is None else str(result.path)}
     text = (f"archived {result.rows} dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC to {result.path}"
             if result.rows else f"no dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC")

@@ -167,7 +167,7 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
                                existing=existing)
         use_case = BuildFeatures(candles, PandasFeatureCalculator(), store, StoreProvenance(candles),
                                  code_version=code_version())
-        with _progress(not as_json) as advance:
+        with _progress(not as_json, len(chosen)) as advance:
             report = use_case(request, now, advance)
     except FeatureSetError as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -244,7 +244,7 @@ def check_leakage(pairs: str | None, start: str | None, end: str | None, fit_sta
     start_ms, end_ms = _ms(_parse_time(start, "--start")), _ms(_parse_time(end, "--end"))
     check = CheckLeakage(PandasFeatureCalculator())
     cases: list[LeakageCase] = []
-    with _progress(not as_json) as advance:
+    with _progress(not as_json, len(chosen)) as advance:
         for done, pair in enumerate(chosen):
             advance(pair.symbol, done, len(chosen))
             loaded = candles.load(pair, start_ms, end_ms)
@@ -264,7 +264,8 @@ def check_leakage(pairs: str | None, start: str | None, end: str | None, fit_sta
         sys.exit(EXIT_FAILURE)
 
 
-def _progress(show: bool) -> Any:
+def _progress(show: bool, total: int, console: Any = None) -> Any:
+    """A bar over ``total`` pairs, known before the first is built (the bar draws before it)."""
     from contextlib import contextmanager
 
     from rich.console import Console
@@ -274,8 +275,8 @@ def _progress(show: bool) -> Any:
     def bar() -> Any:
         columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} pairs"),
                    TimeElapsedColumn())
-        with Progress(*columns, disable=not show, console=Console(stderr=True)) as progress:
-            task = progress.add_task("features", total=None)
+        with Progress(*columns, disable=not show, console=console or Console(stderr=True)) as progress:
+            task = progress.add_task("features", total=total)
 
             def advance(pair: str, done: int, total: int) -> None:
                 progress.update(task, description=pair or "done", completed=done, total=total)

@@ -23,8 +23,8 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 
 def _open(ctx: click.Context) -> tuple[Any, Any]:
+    from domain.redaction import mask_url
     from entrypoints.container import build_container
-    from entrypoints.settings import mask_url
     from entrypoints.store_wait import store_error
 
     settings = settings_from_context(ctx).settings

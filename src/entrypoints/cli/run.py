@@ -6,14 +6,13 @@ import signal as signals
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import attrs
 import click
 
 from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, settings_from_context
-from entrypoints.settings import Settings, SettingsError
-from entrypoints.settings.loader import Problem, semantic_problems
+from entrypoints.settings import LoadedSettings, Settings, SettingsError
+from entrypoints.settings.loader import revalidate
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
@@ -27,8 +26,9 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _apply_options(settings: Settings, replay: tuple[Path, ...], pairs: str | None, speed: str | None,
+def _apply_options(loaded: LoadedSettings, replay: tuple[Path, ...], pairs: str | None, speed: str | None,
                    source: str | None) -> Settings:
+    settings = loaded.settings
     candles = settings.candles
     if replay:
         candles = attrs.evolve(candles, replay_paths=tuple(str(p) for p in replay))
@@ -37,16 +37,19 @@ def _apply_options(settings: Settings, replay: tuple[Path, ...], pairs: str | No
     runtime = attrs.evolve(settings.runtime, speed=speed) if speed else settings.runtime
     chosen = tuple(p.strip() for p in pairs.split(",") if p.strip()) if pairs else settings.pairs
     updated = attrs.evolve(settings, candles=candles, runtime=runtime, pairs=chosen)
-    problems = semantic_problems(updated)
-    if problems:
+    try:
+        revalidate(loaded, updated)
+    except SettingsError as exc:
         from entrypoints.cli.common import fail_with_problems
 
-        fail_with_problems(SettingsError([Problem(k, "", "command line", m) for k, m in problems]))
+        fail_with_problems(exc)
     return updated
 
 
 @click.command()
-@click.option("--replay", "replay", multiple=True, type=click.Path(path_type=Path),
+# a path typed on the command line that is not there is a typo, refused at once; only the settings'
+# default falls back to the candle store (and Binance)
+@click.option("--replay", "replay", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Candle CSV file or folder to replay (repeatable). Default: candles.replay_paths.")
 @click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT. Default: the pairs setting.")
 @click.option("--start", help="Market time to start (ISO, UTC). Default: one day before --until.")
@@ -64,7 +67,7 @@ def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: 
     from entrypoints.runtime_main import run_runtime
 
     loaded = settings_from_context(ctx)
-    settings = _apply_options(loaded.settings, replay, pairs, speed, source)
+    settings = _apply_options(loaded, replay, pairs, speed, source)
     start_at, until_at = _parse_time(start, "--start"), _parse_time(until, "--until")
     if start_at and until_at and start_at > until_at:
         raise click.BadParameter("--start must not be after --until", param_hint="--start")
@@ -77,7 +80,9 @@ def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: 
     if as_json:
         echo_json(summary)
     else:
-        click.echo(_describe(summary), err=True)
+        from entrypoints.runtime_console import describe_summary
+
+        click.echo(describe_summary(summary))
 
 
 def _install_handlers(stop: object) -> None:
@@ -86,13 +91,3 @@ def _install_handlers(stop: object) -> None:
 
     signals.signal(signals.SIGINT, handler)
     signals.signal(signals.SIGTERM, handler)
-
-
-def _describe(summary: dict[str, Any]) -> str:
-    counts: dict[str, int] = summary["counts"]
-    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    return (f"{summary['scans']} scans from {summary['first_scan']} to {summary['last_scan']}; "
-            f"{summary['emitted']} signals recorded and announced; outcomes per pair-scan: {parts or 'none'}"
-            + ("; stopped early on request" if summary["stopped_early"] else "")
-            + (f"; {counts['duplicate']} already in the risk book from an earlier run" if "duplicate" in counts else "")
-            + f"; store {summary['store']}")

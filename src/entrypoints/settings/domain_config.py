@@ -14,6 +14,7 @@ from domain.confidence import EnsembleSettings, HysteresisSettings
 from domain.guards import EmissionConfig
 from domain.risk import InternalLimits, RiskSettings, Ruleset, SizingSettings
 from domain.signals import TierThresholds
+from entrypoints.settings.issue import Issue
 from entrypoints.settings.schema import Settings
 
 
@@ -57,32 +58,50 @@ def parse_weights(text: str) -> dict[str, float]:
     return weights
 
 
-def _check(key: str, build: Callable[[], Any]) -> list[tuple[str, str]]:
+def _check(keys: tuple[str, ...], build: Callable[[], Any]) -> list[Issue]:
     try:
         build()
     except ValueError as exc:
-        return [(key, str(exc))]
+        return [Issue(keys, str(exc))]
     return []
 
 
-def domain_problems(s: Settings) -> list[tuple[str, str]]:
-    """Every setting the domain refuses, as (key, message)."""
+def domain_problems(s: Settings) -> list[Issue]:
+    """Every setting the domain refuses, on the keys the refused value is made of."""
     r = s.risk
-    problems: list[tuple[str, str]] = []
+    problems: list[Issue] = []
     if not r.initial_balance > 0:
-        problems.append(("risk.initial_balance", "must be > 0"))
+        problems.append(Issue.at("risk.initial_balance", "must be > 0"))
     for key, value in (("max_hold_minutes", r.max_hold_minutes), ("backoff_window_minutes", r.backoff_window_minutes)):
         if value < 1:
-            problems.append((f"risk.{key}", "must be at least 1"))
-    problems += _check("risk.internal_daily_loss_pct", lambda: risk_settings(s))
-    problems += _check("risk.risk_per_trade_pct", lambda: SizingSettings(risk_per_trade_pct=r.risk_per_trade_pct))
+            problems.append(Issue.at(f"risk.{key}", "must be at least 1"))
+    problems += _buffer_problems(s)
+    problems += _check(("risk.risk_per_trade_pct",), lambda: SizingSettings(risk_per_trade_pct=r.risk_per_trade_pct))
     if r.backoff_losses < 1:
-        problems.append(("risk.backoff_losses", "must be at least 1"))
+        problems.append(Issue.at("risk.backoff_losses", "must be at least 1"))
     if not 0 <= r.backoff_risk_reduction_pct <= 100:
-        problems.append(("risk.backoff_risk_reduction_pct", "must be within [0, 100]"))
-    problems += _check("signals.tier_confirm_scans", lambda: hysteresis(s))
-    problems += _check("ensemble.weights", lambda: EnsembleSettings(with_rl=parse_weights(s.ensemble.weights)))
-    problems += _check("ensemble.weights_without_rl",
+        problems.append(Issue.at("risk.backoff_risk_reduction_pct", "must be within [0, 100]"))
+    problems += _check(("signals.tier_confirm_scans",), lambda: hysteresis(s))
+    problems += _check(("ensemble.weights",), lambda: EnsembleSettings(with_rl=parse_weights(s.ensemble.weights)))
+    problems += _check(("ensemble.weights_without_rl",),
                        lambda: EnsembleSettings(without_rl=parse_weights(s.ensemble.weights_without_rl)))
-    problems += _check("ensemble.bias_pp", lambda: EnsembleSettings(bias_pp=s.ensemble.bias_pp))
+    problems += _check(("ensemble.bias_pp",), lambda: EnsembleSettings(bias_pp=s.ensemble.bias_pp))
     return problems
+
+
+def _buffer_problems(s: Settings) -> list[Issue]:
+    """Each internal buffer alone, then each against the ruleset's hard limit with the other buffer
+    at the ruleset's default, so a refusal is named on the buffer (and ruleset) that caused it."""
+    r = s.risk
+    defaults = RiskSettings.for_ruleset(r.ruleset).internal
+    daily = r.internal_daily_loss_pct or defaults.daily_loss_pct
+    daily_key, total_key = "risk.internal_daily_loss_pct", "risk.internal_total_loss_pct"
+    alone = _check((daily_key,), lambda: InternalLimits(daily_loss_pct=daily))
+    alone += _check((total_key,), lambda: InternalLimits(total_loss_pct=r.internal_total_loss_pct))
+    if alone:
+        return alone
+    ruleset = Ruleset.named(r.ruleset)
+    return [*_check((daily_key, "risk.ruleset"),
+                    lambda: RiskSettings(ruleset, InternalLimits(daily, defaults.total_loss_pct))),
+            *_check((total_key, "risk.ruleset"),
+                    lambda: RiskSettings(ruleset, InternalLimits(defaults.daily_loss_pct, r.internal_total_loss_pct)))]

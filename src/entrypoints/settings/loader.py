@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -11,32 +12,57 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
-from domain.market import Pair
-from entrypoints.settings.domain_config import domain_problems
+from domain.redaction import MASK, mask_url
+from entrypoints.settings.checks import semantic_problems
+from entrypoints.settings.issue import Issue
 from entrypoints.settings.schema import Settings
-from entrypoints.settings.secret import MASK, Secret, mask_url
+from entrypoints.settings.secret import Secret
 from entrypoints.settings.sources import (
     SECRET_KEYS,
     SettingsFileError,
     Sourced,
     default_values,
+    dotenv_line_errors,
+    effective_values,
     gather,
     unflatten,
 )
+from entrypoints.settings.store_url import backend_of
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
 @attrs.frozen
-class Problem:
+class Involved:
+    """Another setting a problem's rule reads, shown with its own value and source."""
+
     key: str
     value: str
     source: str
-    message: str
 
     def __str__(self) -> str:
-        return f"{self.key} = {self.value} (from {self.source}): {self.message}"
+        return f"{self.key} = {self.value} (from {self.source})"
+
+
+@attrs.frozen
+class Problem:
+    key: str
+    # None for a problem of a whole file or line rather than of one setting's value
+    value: str | None
+    source: str
+    message: str
+    related: tuple[Involved, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *(r.key for r in self.related))
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return f"{self.key} ({self.source}): {self.message}"
+        involved = [str(Involved(self.key, self.value, self.source)), *map(str, self.related)]
+        return f"{', '.join(involved)}: {self.message}"
 
 
 class SettingsError(Exception):
@@ -74,9 +100,13 @@ def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("expected a number")
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise ValueError("expected a number") from None
+    # float() reads "nan" and "inf"; no setting means either, and NaN slips past every range check.
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number")
+    return number
 
 
 def _structure_str(value: Any, _: type) -> str:
@@ -133,21 +163,70 @@ def load_settings(
         sourced = gather(config_path, dotenv_path, environ)
     except SettingsFileError as exc:
         raise SettingsError([Problem("--config", str(config_path), "command line", str(exc))]) from None
-    problems = _unknown_keys(sourced)
-    known = {key: item for key, item in sourced.items() if key in _KNOWN_KEYS}
-    settings: Settings | None = None
-    try:
-        settings = _CONVERTER.structure(unflatten({k: v.value for k, v in known.items()}), Settings)
-    except ClassValidationError as exc:
-        problems += [_problem(path, error, known) for path, error in _leaf_errors(exc, ())]
+    problems = _dotenv_problems(dotenv_path) + _unknown_keys(sourced)
+    known = with_inferred_backend({key: item for key, item in sourced.items() if key in _KNOWN_KEYS})
+    settings, unreadable, type_problems = _structure(known)
+    problems += type_problems
     if settings is not None:
-        problems += [_problem_at(key, message, known) for key, message in semantic_problems(settings)]
+        # a rule that reads a value which could not be parsed would judge its default instead: skip it
+        problems += [p for p in rule_problems(settings, known) if not unreadable & set(p.keys)]
     if problems or settings is None:
         raise SettingsError(problems)
     return LoadedSettings(settings, known)
 
 
+def revalidate(loaded: LoadedSettings, updated: Settings, source: str = "command line") -> None:
+    """Check settings changed after loading (command-line options): the changed keys are shown
+    with their new value and ``source``. Raises SettingsError listing all problems."""
+    before = effective_values(loaded.settings)
+    sources = {key: loaded.sources[key] if before[key] == value else Sourced(value, source)
+               for key, value in effective_values(updated).items()}
+    problems = rule_problems(updated, sources)
+    if problems:
+        raise SettingsError(problems)
+
+
+def rule_problems(settings: Settings, sources: Mapping[str, Sourced]) -> list[Problem]:
+    return [_issue_problem(issue, sources) for issue in semantic_problems(settings)]
+
+
 _KNOWN_KEYS = frozenset(default_values())
+
+
+def with_inferred_backend(known: Mapping[str, Sourced]) -> dict[str, Sourced]:
+    """store.backend left unset (or blank) follows the scheme of store.url, as a URL alone
+    says which database it is; an explicit backend is kept, and checked against the URL."""
+    backend, url = known["store.backend"], known["store.url"]
+    if backend.source != "default" and str(backend.value).strip():
+        return dict(known)
+    named = backend_of(url.value) if isinstance(url.value, str) else None
+    if named is None:
+        return {**known, "store.backend": default_values()["store.backend"]}
+    return {**known, "store.backend": Sourced(named, f"inferred from store.url, {url.source}")}
+
+
+def _structure(known: Mapping[str, Sourced]) -> tuple[Settings | None, frozenset[str], list[Problem]]:
+    """The settings, with every value that cannot be parsed reported and replaced by its default
+    so that the remaining rules can still be checked in the same run."""
+    try:
+        return _CONVERTER.structure(unflatten({k: v.value for k, v in known.items()}), Settings), frozenset(), []
+    except ClassValidationError as exc:
+        errors = list(_leaf_errors(exc, ()))
+    problems = [_problem(path, error, known) for path, error in errors]
+    prefixes = {".".join(path) for path, _ in errors}
+    unreadable = frozenset(k for k in known if any(k == p or k.startswith(p + ".") for p in prefixes))
+    defaults = default_values()
+    values = {k: (defaults[k] if k in unreadable else v).value for k, v in known.items()}
+    try:
+        return _CONVERTER.structure(unflatten(values), Settings), unreadable, problems
+    except ClassValidationError:  # a shape the defaults cannot mend: the rules cannot be checked
+        return None, unreadable, problems
+
+
+def _dotenv_problems(path: Path | None) -> list[Problem]:
+    if path is None:
+        return []
+    return [Problem(f"{path}:{e.line}", None, ".env file", e.message) for e in dotenv_line_errors(path)]
 
 
 def _unknown_keys(sourced: Mapping[str, Sourced]) -> list[Problem]:
@@ -204,71 +283,6 @@ def _problem_at(key: str, message: str, known: Mapping[str, Sourced]) -> Problem
     return Problem(key, display_value(key, item.value), item.source, message)
 
 
-def semantic_problems(s: Settings) -> list[tuple[str, str]]:
-    """Rules that types alone cannot express; each returns (key, message)."""
-    problems: list[tuple[str, str]] = []
-    if not s.pairs:
-        problems.append(("pairs", "at least one pair is required"))
-    for symbol in s.pairs:
-        try:
-            Pair.parse(symbol)
-        except ValueError as exc:
-            problems.append(("pairs", str(exc)))
-    if s.runtime.scan_interval_minutes < 1:
-        problems.append(("runtime.scan_interval_minutes", "must be at least 1"))
-    if s.runtime.speed != "max":
-        try:
-            if float(s.runtime.speed) <= 0:
-                problems.append(("runtime.speed", "must be 'max' or a positive factor"))
-        except ValueError:
-            problems.append(("runtime.speed", "must be 'max' or a positive factor such as 60"))
-    if s.candles.bootstrap_days < 1:
-        problems.append(("candles.bootstrap_days", "must be at least 1"))
-    problems += _store_problems(s)
-    problems += _signal_problems(s)
-    problems += domain_problems(s)
-    problems += _adapter_problems(s)
-    return problems
-
-
-def _store_problems(s: Settings) -> list[tuple[str, str]]:
-    scheme = s.store.url.split(":", 1)[0]
-    expected = {"sqlite": ("sqlite",), "postgres": ("postgresql", "postgresql+psycopg")}[s.store.backend]
-    if scheme not in expected:
-        return [("store.url", f"store.backend is {s.store.backend}: the URL must start with {expected[-1]}://")]
-    return []
-
-
-def _signal_problems(s: Settings) -> list[tuple[str, str]]:
-    sig = s.signals
-    problems: list[tuple[str, str]] = []
-    if not 0.5 <= sig.tier_low <= sig.tier_medium <= sig.tier_high <= 1.0:
-        problems.append(("signals.tier_low", "tiers must satisfy 0.5 <= tier_low <= tier_medium <= tier_high <= 1"))
-    for key, value in (("reward_risk", sig.reward_risk), ("stop_atr_multiple", sig.stop_atr_multiple)):
-        if value <= 0:
-            problems.append((f"signals.{key}", "must be > 0"))
-    for key, count in (("max_signals_per_hour", sig.max_signals_per_hour),
-                       ("max_signals_per_hour_high", sig.max_signals_per_hour_high)):
-        if count < 0:
-            problems.append((f"signals.{key}", "must be >= 0"))
-    return problems
-
-
-def _adapter_problems(s: Settings) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    if s.notifier.name == "telegram":
-        if s.notifier.telegram_bot_token is None:
-            problems.append(("notifier.telegram_bot_token", "required when notifier.name is telegram"))
-        if not s.notifier.telegram_chat_id:
-            problems.append(("notifier.telegram_chat_id", "required when notifier.name is telegram"))
-    if s.broker.name == "mt5" and not (s.broker.mt5_login and s.broker.mt5_password and s.broker.mt5_server):
-        problems.append(("broker.mt5_login", "mt5 needs mt5_login, mt5_password and mt5_server"))
-    if s.broker.name == "metaapi" and not (s.broker.metaapi_token and s.broker.metaapi_account_id):
-        problems.append(("broker.metaapi_token", "metaapi needs metaapi_token and metaapi_account_id"))
-    if s.broker.name in ("mt5", "metaapi"):
-        problems.append(("broker.name", f"the {s.broker.name} broker is not available in this version yet; use paper"))
-    if s.predictor.name == "torch":
-        problems.append(("predictor.name", "no torch model can be promoted yet in this version; use baseline"))
-    if s.mode == "live" and s.broker.name == "paper":
-        problems.append(("mode", "live mode needs a real broker (mt5 or metaapi); use dryrun with paper"))
-    return problems
+def _issue_problem(issue: Issue, sources: Mapping[str, Sourced]) -> Problem:
+    first, *others = (_problem_at(key, issue.message, sources) for key in issue.keys)
+    return attrs.evolve(first, related=tuple(Involved(p.key, p.value or "", p.source) for p in others))

@@ -7,7 +7,8 @@ from typing import Literal
 
 import attrs
 
-from entrypoints.settings.secret import Secret, mask_url
+from domain.redaction import mask_url
+from entrypoints.settings.secret import Secret
 
 Mode = Literal["dryrun", "live"]
 

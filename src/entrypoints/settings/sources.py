@@ -6,6 +6,7 @@ Each value keeps the name of its source so that `tradeai config show` can say wh
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import attr
 import attrs
 from dotenv import dotenv_values
+from dotenv.parser import Binding, parse_stream
 
 from entrypoints.settings.schema import Settings
 
@@ -144,12 +146,55 @@ def file_values(path: Path) -> dict[str, Sourced]:
 def dotenv_file_values(path: Path) -> dict[str, Sourced]:
     if not path.is_file():
         return {}
-    values = dotenv_values(path)
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except UnicodeDecodeError:  # reported by dotenv_line_errors
+        return {}
     return {
         ENV_VARS[name]: Sourced(value, f".env:{name}")
         for name, value in values.items()
         if name in ENV_VARS and value is not None
     }
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@attrs.frozen
+class LineError:
+    """A .env line that sets nothing although it is not a comment: python-dotenv skips it
+    silently, which would leave e.g. a bare KILL_SWITCH line with the switch off."""
+
+    line: int
+    message: str
+
+
+def dotenv_line_errors(path: Path) -> list[LineError]:
+    if not path.is_file():
+        return []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            bindings = list(parse_stream(handle))
+    except UnicodeDecodeError:
+        return [LineError(1, "the file is not UTF-8 text")]
+    return [error for error in map(_line_error, bindings) if error is not None]
+
+
+def _line_error(binding: Binding) -> LineError | None:
+    text = binding.original.string
+    # a binding's text starts with the blank lines before it
+    line = binding.original.line + text[: len(text) - len(text.lstrip())].count("\n")
+    if binding.error:
+        return LineError(line, "cannot be read as NAME=value (an unclosed quote, or nothing before '=')")
+    if binding.key is None:
+        return None  # a comment or a blank line
+    # the text itself is never echoed unless it is a known name: a pasted token may stand alone
+    if not _ENV_NAME.fullmatch(binding.key):
+        return LineError(line, "the name before '=' is not a variable name (letters, digits and _)")
+    if binding.value is None:
+        name = binding.key if binding.key in ENV_VARS else "the line"
+        return LineError(line, f"{name} has no '=' and sets nothing; write NAME=value")
+    return None
 
 
 def environment_values(environ: Mapping[str, str]) -> dict[str, Sourced]:

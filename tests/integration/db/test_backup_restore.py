@@ -92,6 +92,12 @@ def test_pg_password_goes_through_the_environment_never_argv() -> None:
     assert "s3cr@t" not in repr(target)
 
 
+def test_a_password_given_as_query_parameter_reaches_pg_dump_through_the_environment() -> None:
+    target = PgTarget.from_url(sa.engine.make_url("postgresql+psycopg://trader@db:5432/book?password=hunter2"))
+    assert target.env()["PGPASSWORD"] == "hunter2"
+    assert "hunter2" not in " ".join(target.args()) and "hunter2" not in repr(target)
+
+
 def test_backup_failure_message_masks_the_password(tmp_path) -> None:
     url = "postgresql+psycopg://trader:hunter2@127.0.0.1:1/nothing"
     env = {"DATABASE_URL": url, "STORE_BACKEND": "postgres", "DATA_DIR": str(tmp_path)}

@@ -92,8 +92,24 @@ def test_sigterm_stops_after_the_current_scan_with_nothing_half_written(spot_1m_
     assert len(stored_rows(url)) == summary["emitted"]
 
 
-def test_missing_replay_data_says_what_to_do(tmp_path: Path) -> None:
-    result = run_cli(["run", "--replay", str(tmp_path / "nowhere")], {"DATABASE_URL": f"sqlite:///{tmp_path}/b.db"},
-                     tmp_path)
+def test_a_replay_path_given_that_does_not_exist_is_refused_at_once(tmp_path: Path) -> None:
+    # a typo on the command line must not fall back to the store and Binance's retries (the settings'
+    # default path does: tests/integration/data/test_offline_replay.py)
+    started = time.monotonic()
+    result = run_cli(["run", "--replay", str(tmp_path / "nowhere")],
+                     {"DATABASE_URL": f"sqlite:///{tmp_path}/b.db", "BINANCE_BASE_URL": "http://127.0.0.1:9"}, tmp_path)
     assert result.returncode == 2
-    assert "tradeai data download" in result.stderr and "--replay" in result.stderr
+    assert str(tmp_path / "nowhere") in result.stderr and "does not exist" in result.stderr
+    assert "no_replay_files" not in result.stderr and time.monotonic() - started < 10
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_a_window_without_candles_is_refused_naming_what_the_files_hold(spot_1m_dir: Path, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/b.db"}
+    for window in (["--start", "2030-01-01"], ["--start", "2010-01-01", "--until", "2010-01-02"]):
+        result = run_cli(["run", "--replay", str(spot_1m_dir), "--pairs", "BTCUSDT,BNBUSDT", *window], env, tmp_path)
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert "no candles to replay from" in result.stderr
+        assert "BTCUSDT first candle opens 2018-01-01 00:00" in result.stderr
+        assert "BNBUSDT first candle opens 2021-04-02 00:00, last closes 2021-07-10 17:57 UTC" in result.stderr
+        assert result.stdout == "" and not (tmp_path / "b.db").exists()  # nothing started

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from application.ingest import ImportCandles
+from application.ingest import MAX_LISTED_PROBLEMS, ImportCandles
 from application.ingest_download import DownloadCandles
 from application.ports_data import CandleFileReader, DataError, LineProblem, ParsedFile
 from domain.data_quality import Ohlcv
@@ -78,6 +78,31 @@ def test_files_that_disagree_with_each_other() -> None:
     report = ImportCandles(reader, InMemoryCandleStore())(["a.csv", "b.csv"])
     assert not report.written
     assert (report.bad_rows[0].path, report.bad_rows[0].line) == ("b.csv", 7)
+
+
+def test_problems_are_listed_in_file_then_line_order() -> None:
+    # an unparsable line 3 is found before the row checks flag line 2; b.csv's clash with a.csv
+    # at line 7 is found after b.csv's own bad line 40: the listing follows the files, not the checks
+    candles = make_candles(50)
+    a = with_value(candles, "high", 0, 1.0)
+    b = with_value(with_value(candles, "open", 5, candles.open[5] * 1.01), "volume", 38, -1.0)
+    reader = FakeReader({"a.csv": parsed("a.csv", a, (LineProblem(3, "open is not a number: 'x'"),)),
+                         "b.csv": parsed("b.csv", b)})
+    report = ImportCandles(reader, InMemoryCandleStore())(["a.csv", "b.csv"])
+    assert [(b.path, b.line) for b in report.bad_rows] == [("a.csv", 2), ("a.csv", 3), ("b.csv", 7), ("b.csv", 40)]
+
+
+def test_the_listed_problems_are_the_first_ones_in_line_order_when_there_are_too_many() -> None:
+    candles = make_candles(600)
+    late_unparsed = tuple(LineProblem(1000 + i, "close is not a number: 'x'") for i in range(300))
+    bad = candles
+    for index in range(0, 600, 2):
+        bad = with_value(bad, "volume", index, -1.0)
+    report = ImportCandles(FakeReader({"a.csv": parsed("a.csv", bad, late_unparsed)}), InMemoryCandleStore())(
+        ["a.csv"])
+    lines = [b.line for b in report.bad_rows]
+    assert report.bad_row_count == 600 and len(lines) == MAX_LISTED_PROBLEMS
+    assert lines == list(range(2, 2 + 2 * MAX_LISTED_PROBLEMS, 2))
 
 
 class PagedFeed:

@@ -1,0 +1,124 @@
+"""Rules that types alone cannot express. Each issue names every key it involves, so that a
+conflict between two settings is reported on both, with their values and sources."""
+
+from __future__ import annotations
+
+from domain.market import Pair
+from entrypoints.settings.domain_config import domain_problems
+from entrypoints.settings.issue import Issue
+from entrypoints.settings.schema import Settings
+from entrypoints.settings.store_url import backend_of, url_problems
+
+
+def semantic_problems(s: Settings) -> list[Issue]:
+    """Every rule the parsed settings break; empty when they are usable."""
+    return [*_general_problems(s), *_store_problems(s), *_signal_problems(s), *domain_problems(s),
+            *_adapter_problems(s)]
+
+
+def _general_problems(s: Settings) -> list[Issue]:
+    problems: list[Issue] = []
+    if not s.pairs:
+        problems.append(Issue.at("pairs", "at least one pair is required"))
+    for symbol in s.pairs:
+        try:
+            Pair.parse(symbol)
+        except ValueError as exc:
+            problems.append(Issue.at("pairs", str(exc)))
+    if s.runtime.scan_interval_minutes < 1:
+        problems.append(Issue.at("runtime.scan_interval_minutes", "must be at least 1"))
+    if not _valid_speed(s.runtime.speed):
+        problems.append(Issue.at("runtime.speed", "must be 'max' or a positive factor such as 60"))
+    if s.candles.bootstrap_days < 1:
+        problems.append(Issue.at("candles.bootstrap_days", "must be at least 1"))
+    return problems
+
+
+def _valid_speed(speed: str) -> bool:
+    if speed == "max":
+        return True
+    try:
+        return float(speed) > 0
+    except ValueError:
+        return False
+
+
+def _store_problems(s: Settings) -> list[Issue]:
+    broken = url_problems(s.store.url)
+    if broken:
+        return [Issue.at("store.url", message) for message in broken]
+    named = backend_of(s.store.url)
+    if named != s.store.backend:
+        return [Issue(("store.backend", "store.url"),
+                      f"store.backend is {s.store.backend} but store.url is a {named} URL; make them agree, "
+                      "or leave STORE_BACKEND unset and the URL decides")]
+    return []
+
+
+def _signal_problems(s: Settings) -> list[Issue]:
+    sig = s.signals
+    problems = _tier_problems(s)
+    for key, value in (("reward_risk", sig.reward_risk), ("stop_atr_multiple", sig.stop_atr_multiple)):
+        if value <= 0:
+            problems.append(Issue.at(f"signals.{key}", "must be > 0"))
+    for key, count in (("max_signals_per_hour", sig.max_signals_per_hour),
+                       ("max_signals_per_hour_high", sig.max_signals_per_hour_high)):
+        if count < 0:
+            problems.append(Issue.at(f"signals.{key}", "must be >= 0"))
+    return problems
+
+
+_TIER_CHAIN = "tiers must satisfy 0.5 <= tier_low <= tier_medium <= tier_high <= 1"
+
+
+def _tier_problems(s: Settings) -> list[Issue]:
+    """Each broken link of the chain, on the keys that form it (not on whichever comes first)."""
+    sig = s.signals
+    problems: list[Issue] = []
+    if sig.tier_low < 0.5:
+        problems.append(Issue.at("signals.tier_low", f"must be at least 0.5 ({_TIER_CHAIN})"))
+    if sig.tier_high > 1:
+        problems.append(Issue.at("signals.tier_high", f"must be at most 1 ({_TIER_CHAIN})"))
+    for lower, higher in (("tier_low", "tier_medium"), ("tier_medium", "tier_high")):
+        if getattr(sig, lower) > getattr(sig, higher):
+            problems.append(Issue((f"signals.{lower}", f"signals.{higher}"),
+                                  f"{lower} must not be above {higher} ({_TIER_CHAIN})"))
+    return problems
+
+
+def _adapter_problems(s: Settings) -> list[Issue]:
+    problems = _required_by_choice(s)
+    if s.broker.name in ("mt5", "metaapi"):
+        problems.append(Issue.at("broker.name",
+                                 f"the {s.broker.name} broker is not available in this version yet; use paper"))
+    if s.predictor.name == "torch":
+        problems.append(Issue.at("predictor.name", "no torch model can be promoted yet in this version; use baseline"))
+    if s.mode == "live" and s.broker.name == "paper":
+        problems.append(Issue(("mode", "broker.name"),
+                              "live mode needs a real broker (mt5 or metaapi); use dryrun with paper"))
+    return problems
+
+
+# adapter choice -> the settings it cannot work without
+_REQUIRED = {
+    ("notifier.name", "telegram"): ("notifier.telegram_bot_token", "notifier.telegram_chat_id"),
+    ("broker.name", "mt5"): ("broker.mt5_login", "broker.mt5_password", "broker.mt5_server"),
+    ("broker.name", "metaapi"): ("broker.metaapi_token", "broker.metaapi_account_id"),
+}
+
+
+def _required_by_choice(s: Settings) -> list[Issue]:
+    problems: list[Issue] = []
+    for (choice_key, choice), required in _REQUIRED.items():
+        if _value(s, choice_key) != choice:
+            continue
+        problems += [Issue((key, choice_key), f"required when {choice_key} is {choice}")
+                     for key in required if not _value(s, key)]
+    return problems
+
+
+def _value(s: Settings, dotted: str) -> object:
+    node: object = s
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return node
