@@ -16,9 +16,9 @@ from pathlib import Path
 
 from adapters.files import OhlcvCsvReader
 from adapters.parquet import ParquetCandleSource, ParquetCandleStore, read_frame
-from application.ingest import ImportCandles
-from application.ingest_validate import validate_store
-from domain.market import Pair
+from application.data.ingest import ImportCandles
+from application.data.ingest_validate import validate_store
+from domain.market.candles import Pair
 
 SHARED = Path(os.environ.get("TRADEAI_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from adapters.sql import SqlPatternRepository, SqlPerformanceQueries, create_engine, upgrade
 from adapters.sql.queries import stats_statements
-from application.stats import build_stats, performance_by_session
-from domain.signals import Mode
+from application.stats.report import build_stats, performance_by_session
+from domain.signals.signal import Mode
 
 BASE = os.environ.get("TRADEAI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -32,9 +32,9 @@ def fill_store(data_dir: Path, pairs: list[str], synthetic_pair_years: float) ->
 
     from adapters.files import OhlcvCsvReader
     from adapters.parquet import ParquetCandleStore
-    from application.ingest import ImportCandles
-    from domain.data_quality import Ohlcv
-    from domain.market import MINUTE_MS, Pair, datetime_to_ms
+    from application.data.ingest import ImportCandles
+    from domain.market.candles import MINUTE_MS, Pair, datetime_to_ms
+    from domain.market.quality import Ohlcv
 
     store = ParquetCandleStore.in_data_dir(data_dir)
     if not synthetic_pair_years:
@@ -59,8 +59,8 @@ def fill_store(data_dir: Path, pairs: list[str], synthetic_pair_years: float) ->
 def build_once(data_dir: str, pairs: list[str], queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
     from adapters.parquet import ParquetCandleStore
-    from application.features import BuildFeatures, BuildRequest
-    from domain.market import Pair, datetime_to_ms
+    from application.features.build import BuildFeatures, BuildRequest
+    from domain.market.candles import Pair, datetime_to_ms
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     use_case = BuildFeatures(ParquetCandleStore.in_data_dir(data_dir), PandasFeatureCalculator(),

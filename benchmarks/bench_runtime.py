@@ -21,12 +21,12 @@ from adapters.files import OhlcvCsvReader, candle_files
 from adapters.predictors.baseline import BaselineMomentumPredictor
 from adapters.replay import MemoryCandleStore
 from adapters.sql import SqlRiskBook, create_engine, upgrade
-from application.candle_source import LoadedCandleSource
-from application.replay_files import load_replay_files
-from application.runtime import Runtime
-from application.scan_market import ScanConfig, ScanMarket
-from domain.market import Pair
-from domain.signals import Mode
+from application.data.candle_source import LoadedCandleSource
+from application.data.replay_files import load_replay_files
+from application.runtime.loop import Runtime
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from domain.market.candles import Pair
+from domain.signals.signal import Mode
 
 SHARED = Path(os.environ.get("TRADEAI_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 PAIRS = (Pair("BTCUSDT"), Pair("ETHUSDT"), Pair("BNBUSDT"))

@@ -10,8 +10,8 @@ from typing import Any
 
 import structlog
 
-from application.ports_data import CandleStore, DataError, KlineFeed
-from domain.market import Pair
+from application.data.ports import CandleStore, DataError, KlineFeed
+from domain.market.candles import Pair
 from entrypoints.container import Container
 from entrypoints.settings import Settings, mask_url
 
@@ -83,8 +83,8 @@ def _nothing_to_replay(settings: Settings, lacking: list[Pair], exc: Exception) 
 
 
 def _download_recent(settings: Settings, store: CandleStore, pairs: list[Pair], feed: KlineFeed | None) -> None:
-    from application.ingest_download import DownloadCandles
-    from domain.market import datetime_to_ms
+    from application.data.ingest_download import DownloadCandles
+    from domain.market.candles import datetime_to_ms
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(days=settings.candles.bootstrap_days)

@@ -16,9 +16,9 @@ from entrypoints.settings import Settings
 def _replay_source(settings: Settings) -> object:
     from adapters.files import OhlcvCsvReader, candle_files
     from adapters.replay import MemoryCandleStore
-    from application.candle_source import LoadedCandleSource
-    from application.replay_files import load_replay_files
-    from domain.market import Pair
+    from application.data.candle_source import LoadedCandleSource
+    from application.data.replay_files import load_replay_files
+    from domain.market.candles import Pair
 
     files = candle_files([Path(p) for p in settings.candles.replay_paths], [Pair.parse(p) for p in settings.pairs])
     store = MemoryCandleStore()

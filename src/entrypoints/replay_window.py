@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 
-from domain.market import Pair
+from domain.market.candles import Pair
 from entrypoints.candle_bootstrap import RuntimeFailure
 
 DEFAULT_REPLAY_SPAN = timedelta(days=1)

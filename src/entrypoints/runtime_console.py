@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO, cast
 
-from application.scan_market import ScanReport, Status
+from application.runtime.scan_market import ScanReport, Status
 
 REDRAW_EVERY_S = 0.1
 _CLEAR = "\r\x1b[K"  # back to the start of the line, erase it

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.alerts import AlertThrottle
-from application.paper_book import ClosedTrade
-from application.runtime import RunSummary
-from application.scan_market import ScanOutcome, ScanReport, Status
-from domain.decisions import Rule
-from domain.guards import Alert
+from application.runtime.alerts import AlertThrottle
+from application.runtime.loop import RunSummary
+from application.runtime.paper_book import ClosedTrade
+from application.runtime.scan_market import ScanOutcome, ScanReport, Status
+from domain.risk.decisions import Rule
+from domain.risk.emission import Alert
 from entrypoints.runtime_rollup import HourRollup, count
 from entrypoints.settings import Settings, mask_url
 

@@ -10,12 +10,12 @@ from typing import Any, TextIO, cast
 
 import structlog
 
-from application.controls import controls_reader
-from application.ports_risk import ControlRepository, RiskBookUnitOfWork
-from application.runtime import Runtime
-from application.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
-from domain.market import Pair
-from domain.signals import Mode
+from application.runtime.controls import controls_reader
+from application.runtime.loop import Runtime
+from application.runtime.ports import ControlRepository, RiskBookUnitOfWork
+from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
+from domain.market.candles import Pair
+from domain.signals.signal import Mode
 from entrypoints.candle_bootstrap import build_candle_source, candles_holder
 from entrypoints.container import Container, build_container
 from entrypoints.logging_setup import configure_logging

@@ -10,8 +10,8 @@ from typing import Any
 
 import attrs
 
-from application.scan_market import ScanReport, Status
-from domain.guards import Alert
+from application.runtime.scan_market import ScanReport, Status
+from domain.risk.emission import Alert
 
 
 @attrs.define

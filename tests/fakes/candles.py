@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from adapters.replay import MemoryCandleStore
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, datetime_to_ms
+from domain.market.candles import MINUTE_MS, datetime_to_ms
+from domain.market.quality import Ohlcv
 
 T0 = datetime_to_ms(datetime(2021, 1, 1, tzinfo=UTC))
 

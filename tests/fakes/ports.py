@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.ports import Notifier, Predictor, SignalRepository
-from domain.market import CandleWindow, Direction, Pair
-from domain.signals import Prediction, Signal
+from application.models.ports import Predictor
+from application.runtime.ports import Notifier
+from application.stats.ports import SignalRepository
+from domain.market.candles import CandleWindow, Direction, Pair
+from domain.signals.signal import Prediction, Signal
 
 
 class InMemorySignalRepository(SignalRepository):

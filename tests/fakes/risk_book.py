@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from application.ports_risk import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
-from application.stats_values import OutcomeConflict, TradeOutcome, UnknownSignal
-from domain.guards import GuardState
-from domain.signals import Mode, Signal
+from application.runtime.ports import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
+from domain.risk.emission import GuardState
+from domain.signals.signal import Mode, Signal
+from domain.stats.outcomes import OutcomeConflict, TradeOutcome, UnknownSignal
 
 
 def close_outcome(outcomes: dict[str, TradeOutcome], known: bool, outcome: TradeOutcome) -> bool:

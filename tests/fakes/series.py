@@ -6,8 +6,8 @@ from datetime import datetime
 
 import numpy as np
 
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, datetime_to_ms
+from domain.market.candles import MINUTE_MS, datetime_to_ms
+from domain.market.quality import Ohlcv
 
 
 def random_walk(start: datetime, minutes: int, *, seed: int = 7, price: float = 100.0,

@@ -17,12 +17,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from adapters.binance.klines import EXTRA_FIELDS
-from application.ingest_lines import pair_from_file_name, parse_lines
-from application.ports_data import CandleFileError, CandleFileReader, LineProblem, ParsedFile
-from domain.candle_extras import EXTRA_COLUMNS, OhlcvExtras
-from domain.data_quality import Ohlcv
-from domain.data_quality_time import detect_time_unit, to_epoch_ms
-from domain.market import FloatArray, IntArray, Pair
+from adapters.common.ohlcv_lines import pair_from_file_name, parse_lines
+from application.data.ports import CandleFileError, CandleFileReader, LineProblem, ParsedFile
+from domain.market.candles import FloatArray, IntArray, Pair
+from domain.market.extras import EXTRA_COLUMNS, OhlcvExtras
+from domain.market.quality import Ohlcv
+from domain.market.quality_time import detect_time_unit, to_epoch_ms
 
 KLINE_FIELDS = (
     "open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "trades",

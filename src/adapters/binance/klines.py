@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from application.ports_data import DataError
-from domain.candle_extras import OhlcvExtras
-from domain.data_quality import Ohlcv, describe, row_problems
-from domain.market import MINUTE_MS
+from application.data.ports import DataError
+from domain.market.candles import MINUTE_MS
+from domain.market.extras import OhlcvExtras
+from domain.market.quality import Ohlcv, describe, row_problems
 
 # where the extras sit in a kline (REST and archive alike): quote asset volume, number of trades,
 # taker buy base asset volume

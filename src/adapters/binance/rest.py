@@ -15,9 +15,9 @@ import attrs
 import httpx
 
 from adapters.binance.klines import BinanceError, BinancePayloadError, parse_klines
-from application.ports_data import KlineFeed
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, Pair
+from application.data.ports import KlineFeed
+from domain.market.candles import MINUTE_MS, Pair
+from domain.market.quality import Ohlcv
 
 DEFAULT_BASE_URL = "https://api.binance.com"
 KLINES_PATH = "/api/v3/klines"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from adapters.binance.rest import DEFAULT_BASE_URL, MAX_LIMIT, BinanceRestClient
-from application.ports import CandleSource
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, CandleWindow, Pair, datetime_to_ms, ms_to_datetime
+from application.data.ports import CandleSource
+from domain.market.candles import MINUTE_MS, CandleWindow, Pair, datetime_to_ms, ms_to_datetime
+from domain.market.quality import Ohlcv
 
 
 class BinanceRestCandleSource(CandleSource):

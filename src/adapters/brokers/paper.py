@@ -6,8 +6,8 @@ import itertools
 
 import attrs
 
-from application.ports import Broker
-from domain.signals import Signal
+from application.runtime.ports import Broker
+from domain.signals.signal import Signal
 
 
 @attrs.frozen

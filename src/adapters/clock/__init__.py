@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from application.ports import Clock
-from domain.market import require_utc
+from application.data.ports import Clock
+from domain.market.candles import require_utc
 
 
 class SystemClock(Clock):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from application.ports import Notifier
+from application.runtime.ports import Notifier
 
 
 class ConsoleNotifier(Notifier):

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from adapters.features.indicators import run_features
-from application.ports_features import FeatureCalculator
-from domain.data_quality import Ohlcv
-from domain.features import OPTIONAL_INPUTS, FeatureSpec, contiguous_runs
-from domain.market import FloatArray
+from application.features.ports import FeatureCalculator
+from domain.features.definitions import OPTIONAL_INPUTS, FeatureSpec, contiguous_runs
+from domain.market.candles import FloatArray
+from domain.market.quality import Ohlcv
 
 
 class PandasFeatureCalculator(FeatureCalculator):

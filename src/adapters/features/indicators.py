@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from adapters.features.liquidity import abdi_ranaldo, corwin_schultz
-from domain.features import FeatureSpec
+from domain.features.definitions import FeatureSpec
 
 
 def true_range(high: pd.Series, low: pd.Series, close: pd.Series) -> pd.Series:
-    """As domain.indicators.true_range, except that the first bar, which has no previous close, is NaN."""
+    """As domain.market.indicators.true_range, except that the first bar, which has no previous close, is NaN."""
     h, lo, previous = high.to_numpy(), low.to_numpy(), close.shift(1).to_numpy()
     ranges = np.maximum(h - lo, np.maximum(np.abs(h - previous), np.abs(lo - previous)))
     ranges[:1] = np.nan
@@ -25,7 +25,7 @@ def true_range(high: pd.Series, low: pd.Series, close: pd.Series) -> pd.Series:
 
 def wilder_atr(tr: pd.Series, period: int) -> pd.Series:
     """Wilder's ATR over a run: seeded with the mean of the first ``period`` true ranges (bars
-    1..period), then ``atr += (tr - atr) / period``; equal to domain.indicators.wilder_atr over the
+    1..period), then ``atr += (tr - atr) / period``; equal to domain.market.indicators.wilder_atr over the
     run up to each bar."""
     values = tr.to_numpy()
     atr = np.full(len(values), np.nan)

@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from application.ports_features import FeatureSetError, FeatureStore, PairFeatures
-from domain.features_normalize import Normalizer
-from domain.market import Pair, datetime_to_ms
-from domain.regimes import RegimeThresholds
+from application.features.ports import FeatureSetError, FeatureStore, PairFeatures
+from domain.features.normalize import Normalizer
+from domain.features.regimes import RegimeThresholds
+from domain.market.candles import Pair, datetime_to_ms
 
 _WRITE_OPTIONS: dict[str, Any] = {
     "compression": "zstd",

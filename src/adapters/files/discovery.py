@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from domain.market import Pair
+from domain.market.candles import Pair
 
 SUFFIXES = (".csv", ".csv.gz")
 

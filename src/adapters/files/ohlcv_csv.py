@@ -17,11 +17,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from application.ingest_lines import pair_from_file_name, parse_lines
-from application.ports_data import CandleFileError, CandleFileReader, LineProblem, ParsedFile
-from domain.data_quality import COLUMNS, Ohlcv
-from domain.data_quality_time import detect_time_unit, to_epoch_ms
-from domain.market import Pair
+from adapters.common.ohlcv_lines import pair_from_file_name, parse_lines
+from application.data.ports import CandleFileError, CandleFileReader, LineProblem, ParsedFile
+from domain.market.candles import Pair
+from domain.market.quality import COLUMNS, Ohlcv
+from domain.market.quality_time import detect_time_unit, to_epoch_ms
 
 HEADER = ("open_time", "open", "high", "low", "close", "volume")
 _TYPES = {"open_time": pa.int64(), **{name: pa.float64() for name in HEADER[1:]}}

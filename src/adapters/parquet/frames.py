@@ -7,8 +7,8 @@ from datetime import datetime
 import pandas as pd
 
 from adapters.parquet.store import ParquetCandleStore
-from domain.candle_extras import extras_of, has_extras
-from domain.market import Pair, datetime_to_ms
+from domain.market.candles import Pair, datetime_to_ms
+from domain.market.extras import extras_of, has_extras
 
 
 def read_frame(store: ParquetCandleStore, pair: Pair, start: datetime | None = None,

@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from domain.candle_extras import EXTRA_COLUMNS, OhlcvExtras, has_extras
-from domain.data_quality import COLUMNS, Ohlcv
-from domain.market import ms_to_datetime
+from domain.market.candles import ms_to_datetime
+from domain.market.extras import EXTRA_COLUMNS, OhlcvExtras, has_extras
+from domain.market.quality import COLUMNS, Ohlcv
 
 SCHEMA = pa.schema([("open_time", pa.int64())] + [(name, pa.float64()) for name in COLUMNS[1:]])
 EXTRAS_SCHEMA = pa.schema([*SCHEMA, *((name, pa.float64()) for name in EXTRA_COLUMNS)])

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.parquet.store import ParquetCandleStore
-from application.candle_source import LoadedCandleSource
-from domain.market import Pair
+from application.data.candle_source import LoadedCandleSource
+from domain.market.candles import Pair
 
 
 class ParquetCandleSource(LoadedCandleSource):

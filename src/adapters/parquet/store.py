@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from adapters.parquet.partition import build_manifest, content_hash, read_manifest, read_partition, write_partition
-from application.ports_data import CandleStore, StoreMerge
-from domain.candle_extras import ExtrasMerge, concat_candles, merge_with_extras
-from domain.data_quality import Ohlcv, sort_unique
-from domain.market import IntArray, Pair
+from application.data.ports import CandleStore, StoreMerge
+from domain.market.candles import IntArray, Pair
+from domain.market.extras import ExtrasMerge, concat_candles, merge_with_extras
+from domain.market.quality import Ohlcv, sort_unique
 
 
 def month_keys(open_time_ms: IntArray) -> np.ndarray:

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from application.ports import Predictor
-from domain.market import CandleWindow, Direction
-from domain.signals import Prediction
+from application.models.ports import Predictor
+from domain.market.candles import CandleWindow, Direction
+from domain.signals.signal import Prediction
 
 HORIZON = 15
 VOL_WINDOW = 60

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from application.candle_source import LoadedCandleSource
-from application.ports_data import CandleStore, StoreMerge
-from domain.data_quality import Ohlcv
-from domain.data_quality_merge import merge_candles
-from domain.market import Pair
+from application.data.candle_source import LoadedCandleSource
+from application.data.ports import CandleStore, StoreMerge
+from domain.market.candles import Pair
+from domain.market.quality import Ohlcv
+from domain.market.quality_merge import merge_candles
 
 
 class MemoryCandleStore(CandleStore):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from adapters.sql.tables import model_deployments as table
 from adapters.sql.timeutil import utc
-from application.ports import DeploymentRepository
-from domain.deployments import ModelDeployment
+from application.models.ports import DeploymentRepository
+from domain.models.deployments import ModelDeployment
 
 _NEWEST_FIRST = (table.c.deployed_at.desc(), table.c.id.desc())
 

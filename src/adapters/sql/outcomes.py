@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from adapters.sql.tables import risk_book
 from adapters.sql.timeutil import utc_or_none
-from application.ports import OutcomeRepository
-from application.stats_values import OutcomeConflict, TradeOutcome, UnknownSignal
+from application.stats.ports import OutcomeRepository
+from domain.stats.outcomes import OutcomeConflict, TradeOutcome, UnknownSignal
 
 _FIELDS = ("result", "exit_time", "exit_price", "r_realized", "time_to_tp_sl_seconds", "slippage_bps",
            "slippage_expected_bps", "spread_bps", "latency_ms")

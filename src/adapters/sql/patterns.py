@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from adapters.sql.dialect import insert
 from adapters.sql.tables import patterns
-from application.ports import PatternRepository
-from domain.market import require_utc
-from domain.patterns import PatternRecord
+from application.stats.ports import PatternRepository
+from domain.market.candles import require_utc
+from domain.signals.patterns import PatternRecord
 
 
 class SqlPatternRepository(PatternRepository):

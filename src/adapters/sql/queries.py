@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from adapters.sql.tables import risk_book as rb
 from adapters.sql.timeutil import utc
-from application.ports import PerformanceQueries
-from application.stats_values import Performance
-from domain.market import require_utc
-from domain.signals import Mode
+from application.stats.ports import PerformanceQueries
+from domain.market.candles import require_utc
+from domain.signals.signal import Mode
+from domain.stats.outcomes import Performance
 
 
 class SqlPerformanceQueries(PerformanceQueries):

@@ -19,10 +19,10 @@ from adapters.sql.signals import insert_signal
 from adapters.sql.state_codec import decode_state, encode_state
 from adapters.sql.tables import account_days, control_changes, equity_snapshots, guard_state
 from adapters.sql.timeutil import utc
-from application.ports_risk import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
-from application.stats_values import TradeOutcome
-from domain.guards import GuardState
-from domain.signals import Signal
+from application.runtime.ports import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
+from domain.risk.emission import GuardState
+from domain.signals.signal import Signal
+from domain.stats.outcomes import TradeOutcome
 
 _ACCOUNT_LENGTH: int = guard_state.c.account.type.length  # type: ignore[attr-defined]
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from adapters.sql.dialect import insert
 from adapters.sql.tables import risk_book
 from adapters.sql.timeutil import utc
-from application.ports import SignalRepository
-from domain.market import Direction, Pair
-from domain.signals import Mode, Signal, Tier
+from application.stats.ports import SignalRepository
+from domain.market.candles import Direction, Pair
+from domain.signals.signal import Mode, Signal, Tier
 
 
 class SqlSignalRepository(SignalRepository):

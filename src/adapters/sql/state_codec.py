@@ -17,8 +17,8 @@ from cattrs import BaseValidationError, transform_error
 from cattrs.preconf.json import make_converter
 from cattrs.v import format_exception
 
-from domain.guards import GuardState
-from domain.market import Pair, require_utc
+from domain.market.candles import Pair, require_utc
+from domain.risk.emission import GuardState
 
 FORMAT = 1
 

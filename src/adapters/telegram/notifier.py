@@ -11,7 +11,7 @@ event loop (call it through ``asyncio.to_thread`` there). Calls are serialised b
 
 Failures: network errors, timeouts, 5xx and flood control (429 ``RetryAfter``) are retried up to
 ``retries`` times, waiting ``backoff_s * 2**n`` or the server's ``retry_after``, each wait capped at
-``max_delay_s``; then :class:`~application.errors.NotifierError`. Refusals that no retry can fix
+``max_delay_s``; then :class:`~application.runtime.errors.NotifierError`. Refusals that no retry can fix
 (401/404 bad token, 403 bot blocked, 400 chat not found, chat migrated) raise ``NotifierError`` at
 once. Delivery is at least once: a request that timed out may have reached Telegram, so its retry
 can show the message twice.
@@ -53,8 +53,8 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from application.errors import NotifierError
-from application.ports import Notifier
+from application.runtime.errors import NotifierError
+from application.runtime.ports import Notifier
 
 TELEGRAM_MAX_MESSAGE_LENGTH: Final = 4096
 DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"

@@ -13,7 +13,6 @@ from domain.risk.account import (
     roll_to,
     trading_day,
 )
-from domain.risk.guard import AccountStatus, RiskCheck, TradeCandidate, account_status, check_trade
 from domain.risk.rules import (
     BestDay,
     Floors,
@@ -28,6 +27,7 @@ from domain.risk.rules import (
     progress,
 )
 from domain.risk.sizing import Sizing, SizingSettings, largest_lots, open_risk, size_position
+from domain.risk.trade_check import AccountStatus, RiskCheck, TradeCandidate, account_status, check_trade
 
 __all__ = [
     "PRAGUE",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from domain.market import Direction, Pair, require_utc
+from domain.market.candles import Direction, Pair, require_utc
 
 PRAGUE = "Europe/Prague"
 

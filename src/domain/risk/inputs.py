@@ -13,9 +13,9 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import Literal
 
-from domain.decisions import Reason, Rule
-from domain.instruments import Instruments, InstrumentSpec
+from domain.execution.instruments import Instruments, InstrumentSpec
 from domain.risk.account import Account, Position
+from domain.risk.decisions import Reason, Rule
 from domain.risk.rules import RiskSettings
 from domain.risk.sizing import SizingSettings
 

@@ -11,8 +11,8 @@ from enum import StrEnum
 
 import attrs
 
-from domain.decisions import Reason, Rule
 from domain.risk.account import Account
+from domain.risk.decisions import Reason, Rule
 
 
 def _percent(instance: object, attribute: attrs.Attribute[float], value: float) -> None:

@@ -10,8 +10,8 @@ import math
 
 import attrs
 
-from domain.instruments import Instruments, InstrumentSpec
-from domain.market import Direction
+from domain.execution.instruments import Instruments, InstrumentSpec
+from domain.market.candles import Direction
 from domain.risk.account import Account
 
 _LOT_DECIMALS = 8  # lot steps are decimal (0.01); rounding removes binary noise such as 0.30000000000000004

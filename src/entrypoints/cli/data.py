@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from domain.splits import DEFAULT_HORIZON, resolve_embargo
+from domain.features.splits import DEFAULT_HORIZON, resolve_embargo
 from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json
 
 DEFAULT_PAIRS = "BTCUSDT,ETHUSDT,BNBUSDT"
@@ -35,7 +35,7 @@ def _pairs_option(default: str | None) -> Callable[[Callable[..., Any]], Callabl
 
 def _parse_pairs(text: str | None, option: str = "--pairs") -> list[Any] | None:
     """The pairs of a comma-separated option; errors name ``option``, the one the user typed."""
-    from domain.market import Pair
+    from domain.market.candles import Pair
 
     if not text:
         return None
@@ -92,7 +92,7 @@ def download(pairs: str, start: str, end: str | None, base_url: str, data_dir: P
     """Download closed candles from Binance REST: only the minutes of [start, end) the store
     lacks (after its end, before its start, and the holes inside). A downloaded candle that
     differs from the stored one keeps the stored value, is listed, and makes the exit code 1."""
-    from application.ingest_report import describe_download
+    from application.data.ingest_report import describe_download
 
     chosen = _parse_pairs(pairs) or []
     start_at = _parse_time(start, "--start") or datetime.now(UTC)
@@ -125,9 +125,9 @@ def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_row
             as_json: bool) -> None:
     """Import candle files (folders: every *.csv, *.csv.gz and *.zip inside). Nothing is written
     when a row is bad, unless --skip-bad-rows."""
-    from application.ingest import ImportCandles
-    from application.ingest_report import describe_import, import_payload
-    from application.ports_data import DataError
+    from application.data.ingest import ImportCandles
+    from application.data.ingest_report import describe_import, import_payload
+    from application.data.ports import DataError
 
     chosen = _parse_pair(pair, "--pair")
     files = expand_paths(paths)
@@ -156,9 +156,9 @@ def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_row
 @_json_option
 def validate(pairs: str | None, extreme_mads: float, max_gaps: int, data_dir: Path, as_json: bool) -> None:
     """Check the stored candles: gaps, duplicates, grid, OHLC, volume, extreme returns."""
-    from application.ingest_report import describe_quality, quality_payload
-    from application.ingest_validate import validate_store
-    from domain.data_quality import QualityThresholds
+    from application.data.ingest_report import describe_quality, quality_payload
+    from application.data.ingest_validate import validate_store
+    from domain.market.quality import QualityThresholds
 
     store = _store(data_dir)
     reports = validate_store(store, _parse_pairs(pairs), QualityThresholds(extreme_return_mads=extreme_mads))
@@ -179,8 +179,8 @@ def validate(pairs: str | None, extreme_mads: float, max_gaps: int, data_dir: Pa
 @_json_option
 def list_(pairs: str | None, data_dir: Path, as_json: bool) -> None:
     """Coverage per pair and month."""
-    from application.ingest_report import coverage_payload, describe_coverage
-    from application.ingest_validate import coverage_by_month
+    from application.data.ingest_report import coverage_payload, describe_coverage
+    from application.data.ingest_validate import coverage_by_month
 
     payload = coverage_payload(coverage_by_month(_store(data_dir), _parse_pairs(pairs)))
     if as_json:
@@ -210,8 +210,8 @@ def splits(pairs: str | None, rolling: bool, train_months: int, validate_months:
     """Walk-forward periods (train 2020-2023, validation 2024, test 2025-) or rolling windows,
     with the rows each period holds per pair; periods with too little data are flagged. Exits 1
     when no split is usable (an empty store, too little history, a period short of data)."""
-    from application.ingest_report import describe_splits, splits_payload
-    from application.splits import RollingSpec, plan_splits
+    from application.data.ingest_report import describe_splits, splits_payload
+    from application.data.splits import RollingSpec, plan_splits
 
     horizon = timedelta(minutes=horizon_minutes)
     embargo = _embargo(embargo_minutes, horizon)
@@ -281,7 +281,7 @@ class SniffingReader:
             return True
         import gzip
 
-        from application.ports_data import CandleFileError
+        from application.data.ports import CandleFileError
 
         try:
             with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
@@ -297,10 +297,10 @@ def run_download(pairs: list[Any], start: datetime, end: datetime, base_url: str
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from adapters.binance import BinanceKlineFeed, BinanceRestClient
-    from application.ingest_download import DownloadCandles
-    from application.ingest_report import download_payload
-    from application.ports_data import DataError
-    from domain.market import datetime_to_ms
+    from application.data.ingest_download import DownloadCandles
+    from application.data.ingest_report import download_payload
+    from application.data.ports import DataError
+    from domain.market.candles import datetime_to_ms
 
     client = BinanceRestClient(base_url)
     use_case = DownloadCandles(BinanceKlineFeed(client), store)

@@ -196,8 +196,8 @@ def _stats_text(payload: dict[str, Any]) -> str:
 def stats(ctx: click.Context, now_text: str | None, mode: str | None, as_json: bool) -> None:
     """Win rate and average R over the last 7 and 30 days, by tier, session and model (the bot's /stats)."""
     from adapters.sql import SqlPatternRepository, SqlPerformanceQueries, create_engine
-    from application.stats import build_stats
-    from domain.signals import Mode
+    from application.stats.report import build_stats
+    from domain.signals.signal import Mode
 
     try:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)

@@ -52,7 +52,7 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 
 
 def _pairs(text: str | None, store: Any) -> list[Any]:
-    from domain.market import Pair
+    from domain.market.candles import Pair
 
     if not text:
         stored: list[Any] = store.pairs()
@@ -66,8 +66,8 @@ def _pairs(text: str | None, store: Any) -> list[Any]:
 
 
 def _fit_window(fit_start: str | None, fit_end: str | None) -> tuple[int, int]:
-    from domain.market import datetime_to_ms
-    from domain.splits import default_split
+    from domain.features.splits import default_split
+    from domain.market.candles import datetime_to_ms
 
     train = default_split(datetime.now(UTC)).periods[0]
     start = _parse_time(fit_start, "--fit-start") or train.start
@@ -78,7 +78,7 @@ def _fit_window(fit_start: str | None, fit_end: str | None) -> tuple[int, int]:
 
 
 def _ms(moment: datetime | None) -> int | None:
-    from domain.market import datetime_to_ms
+    from domain.market.candles import datetime_to_ms
 
     return None if moment is None else datetime_to_ms(moment)
 
@@ -90,7 +90,7 @@ class StoreProvenance:
         self._store = store
 
     def partition_hashes(self, pair: Any, start_ms: int | None, end_ms: int | None) -> dict[str, str]:
-        from domain.market import ms_to_datetime
+        from domain.market.candles import ms_to_datetime
 
         first = None if start_ms is None else f"{ms_to_datetime(start_ms):%Y-%m}"
         last = None if end_ms is None else f"{ms_to_datetime(end_ms - 1):%Y-%m}"
@@ -147,9 +147,9 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
     and leaves the stored set untouched ("unchanged")."""
     from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
     from adapters.parquet import ParquetCandleStore
-    from application.features import BuildFeatures, BuildRequest, Existing
-    from application.ports_features import FeatureSetError
-    from domain.labels import LabelSpec
+    from application.features.build import BuildFeatures, BuildRequest, Existing
+    from application.features.ports import FeatureSetError
+    from domain.features.labels import LabelSpec
 
     candles = ParquetCandleStore.in_data_dir(data_dir)
     chosen = _pairs(pairs, candles)
@@ -173,7 +173,7 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         _fail(f"the feature set could not be written under {store.root} ({exc})")
-    from application.features_report import build_payload, describe_build
+    from application.features.report import build_payload, describe_build
 
     payload = build_payload(report)
     if as_json:
@@ -192,9 +192,9 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
 def list_(verify: bool, folder: Path | None, data_dir: Path, as_json: bool) -> None:
     """The feature sets under <data-dir>/features (or --dir)."""
     from adapters.features import ParquetFeatureStore
-    from application.features_manifest import content_hash, data_digest
-    from application.features_report import describe_list, list_row
-    from application.ports_features import FeatureSetError
+    from application.features.manifest import content_hash, data_digest
+    from application.features.ports import FeatureSetError
+    from application.features.report import describe_list, list_row
 
     store = ParquetFeatureStore(folder) if folder else ParquetFeatureStore.in_data_dir(data_dir)
     rows, broken = [], False
@@ -234,9 +234,9 @@ def check_leakage(pairs: str | None, start: str | None, end: str | None, fit_sta
     feature unchanged. Exit 1 when any check fails."""
     from adapters.features import PandasFeatureCalculator
     from adapters.parquet import ParquetCandleStore
-    from application.features_leakage import CheckLeakage, LeakageCase
-    from application.features_report import describe_leakage, leakage_payload
-    from application.ports_features import FeatureSetError
+    from application.features.leakage import CheckLeakage, LeakageCase
+    from application.features.ports import FeatureSetError
+    from application.features.report import describe_leakage, leakage_payload
 
     candles = ParquetCandleStore.in_data_dir(data_dir)
     chosen = _pairs(pairs, candles)

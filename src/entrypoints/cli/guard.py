@@ -37,7 +37,7 @@ def _open(ctx: click.Context) -> tuple[Any, Any]:
 
 
 def _controls(settings: Any, container: Any) -> Any:
-    from application.controls import current_controls
+    from application.runtime.controls import current_controls
     from entrypoints.runtime_main import default_controls
 
     return current_controls(default_controls(settings), container.control_repository(), settings.guards.kill_switch)
@@ -49,7 +49,7 @@ def guard() -> None:
 
 
 def _change(ctx: click.Context, key: str, value: str, reason: str, changed_by: str | None, as_json: bool) -> None:
-    from application.controls import ControlError, set_control
+    from application.runtime.controls import ControlError, set_control
 
     settings, container = _open(ctx)
     try:

@@ -23,11 +23,11 @@ import cattrs
 import click
 from cattrs.v import format_exception
 
-from domain.guards import EmissionCandidate, EmissionConfig, EmissionDecision, GuardState, evaluate_emission
-from domain.instruments import Instruments, InstrumentSpec
-from domain.market import Direction, Pair
+from domain.execution.instruments import Instruments, InstrumentSpec
+from domain.market.candles import Direction, Pair
 from domain.risk import Account, Position, RiskSettings, SizingSettings, trading_day
-from domain.signals import Tier
+from domain.risk.emission import EmissionCandidate, EmissionConfig, EmissionDecision, GuardState, evaluate_emission
+from domain.signals.signal import Tier
 from entrypoints.cli.common import EXIT_OK, EXIT_USAGE, echo_json
 
 # ---------------------------------------------------------------- the scenario file, as written

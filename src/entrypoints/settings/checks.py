@@ -3,7 +3,7 @@ conflict between two settings is reported on both, with their values and sources
 
 from __future__ import annotations
 
-from domain.market import Pair
+from domain.market.candles import Pair
 from entrypoints.settings.domain_config import domain_problems
 from entrypoints.settings.issue import Issue
 from entrypoints.settings.schema import Settings

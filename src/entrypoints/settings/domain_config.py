@@ -10,10 +10,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from domain.confidence import EnsembleSettings, HysteresisSettings
-from domain.guards import EmissionConfig
 from domain.risk import InternalLimits, RiskSettings, Ruleset, SizingSettings
-from domain.signals import TierThresholds
+from domain.risk.emission import EmissionConfig
+from domain.signals.confidence import EnsembleSettings, HysteresisSettings
+from domain.signals.signal import TierThresholds
 from entrypoints.settings.issue import Issue
 from entrypoints.settings.schema import Settings
 

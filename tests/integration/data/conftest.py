@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from domain.data_quality import Ohlcv
+from domain.market.quality import Ohlcv
 from tests.integration.data.kline_server import KlineServer, serve
 
 ROWS = 3_500  # three full pages and a partial one; contiguous in the BNBUSDT file

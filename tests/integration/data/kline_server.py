@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
-from domain.data_quality import Ohlcv
+from domain.market.quality import Ohlcv
 
 Rows = list[list[Any]]
 

@@ -17,9 +17,9 @@ from adapters.binance import (
     RetryPolicy,
 )
 from adapters.parquet import ParquetCandleStore
-from application.ingest_download import DownloadCandles
-from domain.data_quality import Ohlcv, check_quality
-from domain.market import MINUTE_MS, Pair, ms_to_datetime
+from application.data.ingest_download import DownloadCandles
+from domain.market.candles import MINUTE_MS, Pair, ms_to_datetime
+from domain.market.quality import Ohlcv, check_quality
 from tests.integration.data.kline_server import Fault, KlineServer
 
 BNB = Pair("BNBUSDT")

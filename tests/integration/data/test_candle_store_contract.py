@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from adapters.parquet import ParquetCandleSource, ParquetCandleStore, read_frame
-from application.ports_data import CandleStore
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, Pair, datetime_to_ms, ms_to_datetime
+from application.data.ports import CandleStore
+from domain.market.candles import MINUTE_MS, Pair, datetime_to_ms, ms_to_datetime
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import InMemoryCandleStore, drop_minutes, make_candles, with_value
 
 BTC, ETH = Pair("BTCUSDT"), Pair("ETHUSDT")

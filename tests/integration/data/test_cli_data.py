@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, ms_to_datetime
+from domain.market.candles import MINUTE_MS, ms_to_datetime
+from domain.market.quality import Ohlcv
 from entrypoints.cli import cli
 from tests.fakes.candles import make_candles
 from tests.integration.data.kline_server import Fault, KlineServer

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from adapters.parquet import ParquetCandleStore
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, Pair, datetime_to_ms
+from domain.market.candles import MINUTE_MS, Pair, datetime_to_ms
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import T0, drop_minutes, make_candles
 from tests.integration.data.kline_server import Fault, KlineServer, Rows
 from tests.integration.data.test_cli_data import csv_text, invoke

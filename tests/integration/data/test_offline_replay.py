@@ -15,9 +15,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.parquet import ParquetCandleSource, ParquetCandleStore
-from application.ports_data import DataError
-from domain.data_quality import Ohlcv
-from domain.market import Pair, datetime_to_ms
+from application.data.ports import DataError
+from domain.market.candles import Pair, datetime_to_ms
+from domain.market.quality import Ohlcv
 from entrypoints.candle_bootstrap import RuntimeFailure, replay_store
 from entrypoints.settings import Settings
 from entrypoints.settings.schema import CandleSettings

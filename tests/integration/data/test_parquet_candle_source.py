@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from adapters.parquet import ParquetCandleSource, ParquetCandleStore
-from domain.market import MINUTE_MS, Pair, datetime_to_ms, ms_to_datetime
+from domain.market.candles import MINUTE_MS, Pair, datetime_to_ms, ms_to_datetime
 from tests.fakes.candles import drop_minutes, make_candles
 
 BTC = Pair("BTCUSDT")

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from adapters.sql import create_engine, upgrade
 from adapters.sql.tables import metadata
-from domain.market import Direction, Pair
-from domain.signals import Mode, Signal, Tier
+from domain.market.candles import Direction, Pair
+from domain.signals.signal import Mode, Signal, Tier
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from adapters.sql import SqlRiskBook, SqlSignalRepository, create_engine
-from domain.guards import GuardState
+from domain.risk.emission import GuardState
 from tests.integration.db.conftest import make_signal
 from tests.integration.sql.states import fresh_state, with_emissions
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from adapters.sql import SqlDeploymentRepository, SqlPatternRepository, SqlSignalRepository, create_engine, retention
 from adapters.sql.retention import ArchiveError, archive_dryrun
-from domain.deployments import ModelDeployment
-from domain.signals import Mode
+from domain.models.deployments import ModelDeployment
+from domain.signals.signal import Mode
 from entrypoints.cli import cli
 from tests.integration.db.conftest import cli_env, make_signal, table_rows
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from adapters.sql import SqlDeploymentRepository, SqlPatternRepository, SqlSignalRepository, create_engine
 from adapters.sql.backup import BackupError, PgTarget, backup, restore
-from domain.deployments import ModelDeployment
+from domain.models.deployments import ModelDeployment
 from entrypoints.cli import cli
 from tests.integration.db.conftest import T0, cli_env, make_signal, table_rows
 

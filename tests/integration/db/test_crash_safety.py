@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.sql import SqlRiskBook, SqlSignalRepository, create_engine
-from domain.guards import GuardState
+from domain.risk.emission import GuardState
 from tests.integration.db.conftest import make_signal
 from tests.integration.db.crash_writer import state_after
 

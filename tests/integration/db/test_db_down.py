@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from adapters.replay import ArrayCandleSource
 from adapters.sql import SqlRiskBook, SqlSignalRepository, create_engine, upgrade
-from application.scan_market import ScanConfig, ScanMarket, Status
-from domain.confidence import HysteresisSettings
-from domain.market import Direction, Pair
-from domain.signals import Mode
+from application.runtime.scan_market import ScanConfig, ScanMarket, Status
+from domain.market.candles import Direction, Pair
+from domain.signals.confidence import HysteresisSettings
+from domain.signals.signal import Mode
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
 from tests.fakes.series import random_walk
 from tests.integration.db.tcp_proxy import TcpProxy

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.parquet import ParquetCandleStore
-from domain.market import Pair
+from domain.market.candles import Pair
 from entrypoints.cli import cli
 from tests.fakes.candles import drop_minutes, make_candles
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.features import ParquetFeatureStore
-from domain.candle_extras import OhlcvExtras
-from domain.data_quality import COLUMNS, Ohlcv
+from domain.market.extras import OhlcvExtras
+from domain.market.quality import COLUMNS, Ohlcv
 from entrypoints.cli import cli
 from tests.fakes.candles import T0, make_candles
 from tests.unit.features.kline_files import kline_lines, with_extras, write_zip

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from adapters.features import PandasFeatureCalculator
-from application.features_leakage import CheckLeakage
-from domain.data_quality import Ohlcv
-from domain.features import FeatureSpec, contiguous_runs
-from domain.indicators import wilder_atr
-from domain.market import CandleWindow, Pair, datetime_to_ms
+from application.features.leakage import CheckLeakage
+from domain.features.definitions import FeatureSpec, contiguous_runs
+from domain.market.candles import CandleWindow, Pair, datetime_to_ms
+from domain.market.indicators import wilder_atr
+from domain.market.quality import Ohlcv
 
 try:
     import ta

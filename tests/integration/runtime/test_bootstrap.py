@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, datetime_to_ms
+from domain.market.candles import MINUTE_MS, datetime_to_ms
+from domain.market.quality import Ohlcv
 from tests.integration.data.kline_server import KlineServer, serve
 
 pytestmark = pytest.mark.shared_data

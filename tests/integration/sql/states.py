@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
-from domain.confidence import PairTier, TierState
-from domain.guards import Emission, GuardState
-from domain.market import Direction, Pair
+from domain.market.candles import Direction, Pair
 from domain.risk.account import Account, Position, close_position, open_position, roll_to
-from domain.signals import Tier
+from domain.risk.emission import Emission, GuardState
+from domain.signals.confidence import PairTier, TierState
+from domain.signals.signal import Tier
 
 BTC, ETH = Pair("BTCUSDT"), Pair("ETHUSDT")
 # 21:00 in Prague (CET) on the last day before summer time: the next Prague midnight is 23:00 UTC

@@ -16,10 +16,10 @@ from adapters.sql import (
     SqlPerformanceQueries,
     SqlSignalRepository,
 )
-from application.stats_values import OutcomeConflict, Result, TradeOutcome, UnknownSignal
-from domain.deployments import ModelDeployment
-from domain.market import Direction, Pair
-from domain.signals import Mode, Signal, Tier
+from domain.market.candles import Direction, Pair
+from domain.models.deployments import ModelDeployment
+from domain.signals.signal import Mode, Signal, Tier
+from domain.stats.outcomes import OutcomeConflict, Result, TradeOutcome, UnknownSignal
 from tests.fakes.ports import InMemorySignalRepository
 from tests.integration.sql.conftest import migrated_engine
 from tests.unit.persistence.fakes import InMemoryDeploymentRepository, InMemoryPatternRepository, InMemoryRiskBook

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from adapters.sql import SqlControlRepository, SqlRiskBook, UnreadableState
 from adapters.sql.tables import account_days, equity_snapshots, guard_state, risk_book
 from adapters.sql.timeutil import utc
-from application.ports_risk import ControlChange, EquitySnapshot
-from application.stats_values import OutcomeConflict, Result, TradeOutcome, UnknownSignal
-from domain.guards import set_kill_switch
-from domain.market import Direction
+from application.runtime.ports import ControlChange, EquitySnapshot
+from domain.market.candles import Direction
 from domain.risk.account import roll_to
-from domain.signals import Mode, Signal, Tier
+from domain.risk.emission import set_kill_switch
+from domain.signals.signal import Mode, Signal, Tier
+from domain.stats.outcomes import OutcomeConflict, Result, TradeOutcome, UnknownSignal
 from tests.fakes.risk_book import InMemoryControlRepository, InMemoryRiskBook
 from tests.integration.sql.conftest import migrated_engine
 from tests.integration.sql.states import BTC, START, fresh_state, rich_state, with_emissions

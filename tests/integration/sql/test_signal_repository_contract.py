@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.sql import SqlSignalRepository, downgrade, upgrade
-from domain.market import Direction, Pair
-from domain.signals import Mode, Signal, Tier
+from domain.market.candles import Direction, Pair
+from domain.signals.signal import Mode, Signal, Tier
 from tests.fakes.ports import InMemorySignalRepository
 from tests.integration.sql.conftest import migrated_engine
 

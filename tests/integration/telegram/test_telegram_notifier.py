@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.telegram import TelegramNotifier, split_message
-from application.errors import NotifierError
-from application.ports import Notifier
+from application.runtime.errors import NotifierError
+from application.runtime.ports import Notifier
 from tests.integration.telegram.bot_api_server import (
     BAD_GATEWAY,
     CHAT_NOT_FOUND,

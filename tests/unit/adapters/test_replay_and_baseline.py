@@ -11,12 +11,12 @@ from adapters.clock import ReplayClock
 from adapters.files import OhlcvCsvReader, candle_files
 from adapters.predictors.baseline import BaselineMomentumPredictor
 from adapters.replay import ArrayCandleSource, MemoryCandleStore
-from application.candle_source import LoadedCandleSource
-from application.ports_data import CandleFileError
-from application.replay_files import load_replay_files
-from domain.data_quality import Ohlcv
-from domain.indicators import wilder_atr
-from domain.market import CandleWindow, Direction, Pair
+from application.data.candle_source import LoadedCandleSource
+from application.data.ports import CandleFileError
+from application.data.replay_files import load_replay_files
+from domain.market.candles import CandleWindow, Direction, Pair
+from domain.market.indicators import wilder_atr
+from domain.market.quality import Ohlcv
 from tests.fakes.series import random_walk, write_csv
 
 BTC = Pair("BTCUSDT")

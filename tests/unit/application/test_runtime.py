@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.clock import ReplayClock
 from adapters.replay import ArrayCandleSource
-from application.runtime import Runtime, align_up
-from application.scan_market import ScanConfig, ScanMarket
-from domain.confidence import HysteresisSettings
-from domain.market import Pair
-from domain.signals import Mode
+from application.runtime.loop import Runtime, align_up
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from domain.market.candles import Pair
+from domain.signals.confidence import HysteresisSettings
+from domain.signals.signal import Mode
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
 from tests.fakes.risk_book import InMemoryRiskBook
 from tests.fakes.series import random_walk

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 
 from adapters.replay import ArrayCandleSource
-from application.scan_market import ScanConfig, ScanMarket, Status
-from domain.confidence import HysteresisSettings
-from domain.guards import AlertKind
-from domain.market import CandleWindow, Direction
-from domain.signals import Mode, Prediction
+from application.runtime.scan_market import ScanConfig, ScanMarket, Status
+from domain.market.candles import CandleWindow, Direction
+from domain.risk.emission import AlertKind
+from domain.signals.confidence import HysteresisSettings
+from domain.signals.signal import Mode, Prediction
 from tests.fakes.candles import with_value
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
 from tests.fakes.risk_book import InMemoryRiskBook

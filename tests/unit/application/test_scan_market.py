@@ -9,14 +9,14 @@ import attrs
 import pytest
 
 from adapters.replay import ArrayCandleSource
-from application.scan_market import Controls, ScanConfig, ScanMarket, Status
-from domain.confidence import HysteresisSettings
-from domain.guards import AlertKind, GuardState
-from domain.instruments import Instruments
-from domain.market import Direction, Pair
-from domain.paper import open_paper_position
+from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, Status
+from domain.execution.instruments import Instruments
+from domain.execution.paper import open_paper_position
+from domain.market.candles import Direction, Pair
 from domain.risk import Account
-from domain.signals import Mode, Signal, Tier
+from domain.risk.emission import AlertKind, GuardState
+from domain.signals.confidence import HysteresisSettings
+from domain.signals.signal import Mode, Signal, Tier
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
 from tests.fakes.risk_book import InMemoryRiskBook
 from tests.fakes.series import random_walk

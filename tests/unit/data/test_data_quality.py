@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domain.data_quality import (
+from domain.market.candles import MINUTE_MS
+from domain.market.quality import (
     Ohlcv,
     QualityThresholds,
     RowProblem,
@@ -13,8 +14,7 @@ from domain.data_quality import (
     row_problems,
     zero_volume_runs,
 )
-from domain.data_quality_time import Gap, find_gaps, missing_minutes
-from domain.market import MINUTE_MS
+from domain.market.quality_time import Gap, find_gaps, missing_minutes
 from tests.fakes.candles import T0, drop_minutes, make_candles, with_value
 
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from application.ingest_download import CONFLICT_SAMPLE, DownloadCandles, missing_ranges
-from application.ingest_report import describe_download, download_payload
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, Pair
+from application.data.ingest_download import CONFLICT_SAMPLE, DownloadCandles, missing_ranges
+from application.data.ingest_report import describe_download, download_payload
+from domain.market.candles import MINUTE_MS, Pair
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import T0, InMemoryCandleStore, drop_minutes, make_candles
 
 BTC = Pair("BTCUSDT")

@@ -12,7 +12,8 @@ import pytest
 
 from adapters.binance import BinanceArchiveReader, parse_klines
 from adapters.parquet import ParquetCandleStore, read_frame
-from domain.candle_extras import (
+from domain.market.candles import MINUTE_MS, Pair
+from domain.market.extras import (
     EXTRA_COLUMNS,
     OhlcvExtras,
     complete_extras,
@@ -21,8 +22,7 @@ from domain.candle_extras import (
     has_extras,
     merge_with_extras,
 )
-from domain.data_quality import COLUMNS, Ohlcv
-from domain.market import MINUTE_MS, Pair
+from domain.market.quality import COLUMNS, Ohlcv
 from tests.fakes.candles import T0, make_candles
 from tests.unit.features.kline_files import kline_lines, with_extras, write_zip
 

@@ -10,10 +10,10 @@ import pytest
 
 from adapters.binance import BinanceArchiveReader
 from adapters.files import OhlcvCsvReader
-from application.ingest import ImportCandles
-from application.ports_data import CandleFileError
-from domain.data_quality import Ohlcv
-from domain.market import Pair, datetime_to_ms
+from application.data.ingest import ImportCandles
+from application.data.ports import CandleFileError
+from domain.market.candles import Pair, datetime_to_ms
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import InMemoryCandleStore, make_candles
 
 HEADER = "open_time,open,high,low,close,volume"

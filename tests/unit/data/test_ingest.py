@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from application.ingest import MAX_LISTED_PROBLEMS, ImportCandles
-from application.ingest_download import DownloadCandles
-from application.ports_data import CandleFileReader, DataError, LineProblem, ParsedFile
-from domain.data_quality import Ohlcv
-from domain.market import MINUTE_MS, Pair
+from application.data.ingest import MAX_LISTED_PROBLEMS, ImportCandles
+from application.data.ingest_download import DownloadCandles
+from application.data.ports import CandleFileReader, DataError, LineProblem, ParsedFile
+from domain.market.candles import MINUTE_MS, Pair
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import T0, InMemoryCandleStore, make_candles, with_value
 
 BTC = Pair("BTCUSDT")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.binance import BinancePayloadError, parse_klines
-from domain.market import MINUTE_MS
+from domain.market.candles import MINUTE_MS
 from tests.fakes.candles import T0
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from domain.data_quality import Ohlcv
-from domain.data_quality_merge import merge_candles
+from domain.market.quality import Ohlcv
+from domain.market.quality_merge import merge_candles
 from tests.fakes.candles import make_candles, with_value
 
 

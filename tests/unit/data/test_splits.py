@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from application.splits import RollingSpec, plan_splits
-from domain.market import MINUTE_MS, Pair, datetime_to_ms
-from domain.splits import Period, Split, add_months, assess, default_split, rolling_splits
+from application.data.splits import RollingSpec, plan_splits
+from domain.features.splits import Period, Split, add_months, assess, default_split, rolling_splits
+from domain.market.candles import MINUTE_MS, Pair, datetime_to_ms
 from tests.fakes.candles import InMemoryCandleStore, make_candles
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from application.splits import plan_splits
-from domain.labels import LabelSpec
-from domain.market import Pair
-from domain.splits import DEFAULT_HORIZON, Period, Split, default_split, resolve_embargo, rolling_splits
+from application.data.splits import plan_splits
+from domain.features.labels import LabelSpec
+from domain.features.splits import DEFAULT_HORIZON, Period, Split, default_split, resolve_embargo, rolling_splits
+from domain.market.candles import Pair
 from tests.fakes.candles import InMemoryCandleStore
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

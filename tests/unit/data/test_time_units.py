@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domain.data_quality_time import TimeUnit, detect_time_unit, implausible_ms, to_epoch_ms
+from domain.market.quality_time import TimeUnit, detect_time_unit, implausible_ms, to_epoch_ms
 
 MS_2024 = 1_704_067_200_000  # 2024-01-01
 MS_2025 = 1_735_689_600_000  # 2025-01-01

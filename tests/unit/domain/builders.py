@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain.market import Direction, Pair
+from domain.market.candles import Direction, Pair
 from domain.risk import Account, Position
 
 BTC = Pair("BTCUSD")

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.confidence import (
+from domain.market.candles import Direction, Pair
+from domain.signals.confidence import (
     Calibration,
     CalibrationPolicy,
     EnsembleSettings,
@@ -25,13 +26,12 @@ from domain.confidence import (
     step_tier,
     update_tier,
 )
-from domain.market import Direction, Pair
-from domain.signals import Prediction, Tier, TierThresholds
+from domain.signals.signal import Prediction, Tier, TierThresholds
 
 
 @attrs.frozen
 class PatternRecord:
-    """Stands in for any wins/total record (domain.patterns.PatternRecord has the same shape)."""
+    """Stands in for any wins/total record (domain.signals.patterns.PatternRecord has the same shape)."""
 
     pattern_hash: str
     name: str

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from domain.decisions import Rule
-from domain.guards import AlertKind, EmissionCandidate, EmissionConfig, GuardState, evaluate_emission
-from domain.instruments import Instruments
-from domain.market import Direction
+from domain.execution.instruments import Instruments
+from domain.market.candles import Direction
 from domain.risk import Account, Position, RiskSettings, SizingSettings
+from domain.risk.decisions import Rule
+from domain.risk.emission import AlertKind, EmissionCandidate, EmissionConfig, GuardState, evaluate_emission
 from domain.risk.rules import InternalLimits, Ruleset
-from domain.signals import Tier
+from domain.signals.signal import Tier
 from tests.unit.domain.builders import BTC, ETH, utc
 
 NOW = utc(2025, 6, 10, 12)

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.decisions import Rule
-from domain.guards import (
+from domain.market.candles import Direction
+from domain.risk import Account, close_position, open_position
+from domain.risk.decisions import Rule
+from domain.risk.emission import (
     AlertKind,
     Emission,
     EmissionCandidate,
@@ -20,9 +22,7 @@ from domain.guards import (
     set_kill_switch,
     with_account,
 )
-from domain.market import Direction
-from domain.risk import Account, close_position, open_position
-from domain.signals import Mode, Signal, Tier
+from domain.signals.signal import Mode, Signal, Tier
 from tests.unit.domain.builders import BNB, BTC, ETH, position, utc
 
 NOW = utc(2025, 6, 10, 12)

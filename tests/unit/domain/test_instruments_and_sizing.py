@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.instruments import Instruments, InstrumentSpec
-from domain.market import Direction, Pair
+from domain.execution.instruments import Instruments, InstrumentSpec
+from domain.market.candles import Direction, Pair
 from domain.risk import SizingSettings, largest_lots, open_risk, size_position
 from tests.unit.domain.builders import BTC, ETH, account, position
 

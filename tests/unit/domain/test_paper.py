@@ -8,11 +8,11 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from domain.instruments import Instruments
-from domain.market import MINUTE_MS, CandleWindow, Direction, datetime_to_ms
-from domain.paper import ExitReason, PaperExit, close_paper_position, find_exit, open_paper_position
+from domain.execution.instruments import Instruments
+from domain.execution.paper import ExitReason, PaperExit, close_paper_position, find_exit, open_paper_position
+from domain.market.candles import MINUTE_MS, CandleWindow, Direction, datetime_to_ms
 from domain.risk import Account
-from domain.signals import Mode, Signal, Tier
+from domain.signals.signal import Mode, Signal, Tier
 from tests.unit.domain.builders import BTC, utc
 
 OPEN = utc(2025, 6, 10, 12)

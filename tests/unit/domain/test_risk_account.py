@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from domain.market import Direction
+from domain.market.candles import Direction
 from domain.risk import (
     Account,
     accrue_swap,

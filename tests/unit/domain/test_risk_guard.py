@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.decisions import Allowed, Denied, Reason, Rule, decide
-from domain.instruments import Instruments
-from domain.market import Direction, Pair
+from domain.execution.instruments import Instruments
+from domain.market.candles import Direction, Pair
 from domain.risk import RiskSettings, TradeCandidate, check_trade
+from domain.risk.decisions import Allowed, Denied, Reason, Rule, decide
 from tests.unit.domain.builders import BTC, ETH, account, position, utc
 
 NOW = utc(2025, 6, 10, 12)

@@ -14,9 +14,8 @@ import attrs
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from domain.guards import EmissionCandidate, EmissionConfig, GuardState, evaluate_emission
-from domain.instruments import Instruments
-from domain.market import Direction, Pair
+from domain.execution.instruments import Instruments
+from domain.market.candles import Direction, Pair
 from domain.risk import (
     Account,
     Position,
@@ -30,7 +29,8 @@ from domain.risk import (
     roll_to,
     trading_day,
 )
-from domain.signals import Tier
+from domain.risk.emission import EmissionCandidate, EmissionConfig, GuardState, evaluate_emission
+from domain.signals.signal import Tier
 from tests.unit.domain.builders import utc
 
 CATALOGUE = Instruments.defaults()

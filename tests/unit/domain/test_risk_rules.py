@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from domain.decisions import Rule
 from domain.risk import (
     Account,
     Floors,
@@ -19,6 +18,7 @@ from domain.risk import (
     progress,
     roll_to,
 )
+from domain.risk.decisions import Rule
 from tests.unit.domain.builders import account, position, utc
 
 TWO_STEP = RiskSettings()

@@ -9,7 +9,7 @@ from adapters.brokers.paper import PaperBroker
 from adapters.console import ConsoleNotifier
 from adapters.predictors.baseline import BaselineMomentumPredictor
 from adapters.sql import SqlControlRepository, SqlRiskBook
-from application.candle_source import LoadedCandleSource
+from application.data.candle_source import LoadedCandleSource
 from entrypoints.container import build_container
 from entrypoints.settings import Secret, Settings
 from tests.fakes.ports import RecordingNotifier

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from adapters.replay import ArrayCandleSource
-from domain.market import Pair
+from domain.market.candles import Pair
 from entrypoints.candle_bootstrap import RuntimeFailure
 from entrypoints.replay_window import replay_window
 from tests.fakes.series import random_walk

@@ -11,7 +11,7 @@ from pathlib import Path
 import attrs
 import structlog
 
-from domain.market import Direction
+from domain.market.candles import Direction
 from entrypoints.container import build_container
 from entrypoints.runtime_console import ProgressLine, describe_summary
 from entrypoints.runtime_main import run_runtime

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from adapters.replay import ArrayCandleSource
-from application.scan_market import Controls, ScanConfig, ScanMarket, ScanOutcome, Status
-from domain.confidence import HysteresisSettings
-from domain.guards import Alert, AlertKind
-from domain.market import Direction, Pair
-from domain.signals import Mode
+from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanOutcome, Status
+from domain.market.candles import Direction, Pair
+from domain.risk.emission import Alert, AlertKind
+from domain.signals.confidence import HysteresisSettings
+from domain.signals.signal import Mode
 from entrypoints.runtime_log import ScanLog, denial_level
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
 from tests.fakes.risk_book import InMemoryRiskBook

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from application.ports_features import FeatureSetError, FeatureStore, PairFeatures
+from application.features.ports import FeatureSetError, FeatureStore, PairFeatures
 
 
 class InMemoryFeatureStore(FeatureStore):

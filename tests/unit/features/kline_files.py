@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from domain.candle_extras import EXTRA_COLUMNS, OhlcvExtras
-from domain.data_quality import COLUMNS, Ohlcv
-from domain.market import MINUTE_MS
+from domain.market.candles import MINUTE_MS
+from domain.market.extras import EXTRA_COLUMNS, OhlcvExtras
+from domain.market.quality import COLUMNS, Ohlcv
 
 
 def with_extras(candles: Ohlcv, seed: int = 0) -> OhlcvExtras:

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
-from application.features import BuildFeatures, BuildRequest
-from application.features_manifest import content_hash, data_digest
-from application.ports_features import FeatureSetError
-from domain.labels import LabelSpec
-from domain.market import MINUTE_MS, Pair
+from application.features.build import BuildFeatures, BuildRequest
+from application.features.manifest import content_hash, data_digest
+from application.features.ports import FeatureSetError
+from domain.features.labels import LabelSpec
+from domain.market.candles import MINUTE_MS, Pair
 from tests.fakes.candles import T0, InMemoryCandleStore, drop_minutes, make_candles
 
 BTC, ETH = Pair("BTCUSDT"), Pair("ETHUSDT")

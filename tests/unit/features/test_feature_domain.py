@@ -7,10 +7,17 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from domain.features import FeatureSpec, RowStatus, calendar_columns, contiguous_runs, row_status, status_counts
-from domain.features_normalize import Normalizer
-from domain.market import MINUTE_MS, datetime_to_ms
-from domain.regimes import MISSING_REGIME, Regime, RegimeThresholds
+from domain.features.definitions import (
+    FeatureSpec,
+    RowStatus,
+    calendar_columns,
+    contiguous_runs,
+    row_status,
+    status_counts,
+)
+from domain.features.normalize import Normalizer
+from domain.features.regimes import MISSING_REGIME, Regime, RegimeThresholds
+from domain.market.candles import MINUTE_MS, datetime_to_ms
 
 T0 = datetime_to_ms(datetime(2025, 3, 3, tzinfo=UTC))  # a Monday
 

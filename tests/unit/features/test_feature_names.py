@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from application.features_names import Existing, FeatureSetExists, choose_name, family
-from application.ports_features import PairFeatures
-from domain.market import Pair
+from application.features.names import Existing, FeatureSetExists, choose_name, family
+from application.features.ports import PairFeatures
+from domain.market.candles import Pair
 from tests.unit.features.fake_store import InMemoryFeatureStore
 
 ONE_ROW = PairFeatures(Pair("BTCUSDT"), np.zeros(1, np.int64), np.zeros(1, np.int32), {}, {})

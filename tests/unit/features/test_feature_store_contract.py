@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
-from application.features import BuildFeatures, BuildRequest
-from application.features_manifest import content_hash, data_digest
-from application.ports_features import FeatureSetError, FeatureStore
-from domain.market import MINUTE_MS, Pair
+from application.features.build import BuildFeatures, BuildRequest
+from application.features.manifest import content_hash, data_digest
+from application.features.ports import FeatureSetError, FeatureStore
+from domain.market.candles import MINUTE_MS, Pair
 from tests.fakes.candles import T0, InMemoryCandleStore, drop_minutes, make_candles
 from tests.unit.features.fake_store import InMemoryFeatureStore
 

@@ -9,10 +9,10 @@ import pytest
 
 from adapters.features import PandasFeatureCalculator
 from adapters.features.liquidity import abdi_ranaldo, corwin_schultz
-from domain.data_quality import Ohlcv
-from domain.features import FeatureSpec
-from domain.indicators import wilder_atr
-from domain.market import CandleWindow, Pair
+from domain.features.definitions import FeatureSpec
+from domain.market.candles import CandleWindow, Pair
+from domain.market.indicators import wilder_atr
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import drop_minutes, make_candles
 
 SPEC = FeatureSpec()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from domain.features import contiguous_runs
-from domain.labels import LabelSpec, horizon_valid, make_labels
-from domain.market import MINUTE_MS
+from domain.features.definitions import contiguous_runs
+from domain.features.labels import LabelSpec, horizon_valid, make_labels
+from domain.market.candles import MINUTE_MS
 
 H = 3
 

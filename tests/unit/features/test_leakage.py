@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.features import PandasFeatureCalculator
-from application.features_compute import raw_features
-from application.features_leakage import CheckLeakage, differing_columns, perturb_after
-from domain.data_quality import Ohlcv
-from domain.features import FeatureSpec
-from domain.market import MINUTE_MS, FloatArray, Pair
+from application.features.compute import raw_features
+from application.features.leakage import CheckLeakage, differing_columns, perturb_after
+from domain.features.definitions import FeatureSpec
+from domain.market.candles import MINUTE_MS, FloatArray, Pair
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import T0, drop_minutes, make_candles
 
 BTC = Pair("BTCUSDT")

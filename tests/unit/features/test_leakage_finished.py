@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from adapters.features import PandasFeatureCalculator
-from application.features_compute import FeaturePipeline, Fit, PairBuild, PairPlan, RawFeatures, fit
-from application.features_leakage import CheckLeakage, LeakageReport
-from domain.candle_extras import OhlcvExtras
-from domain.data_quality import Ohlcv
-from domain.features import REGIME_COLUMN, BoolArray, FeatureSpec, RowStatus
-from domain.labels import LabelSpec
-from domain.market import MINUTE_MS, FloatArray, Pair
+from application.features.compute import FeaturePipeline, Fit, PairBuild, PairPlan, RawFeatures, fit
+from application.features.leakage import CheckLeakage, LeakageReport
+from domain.features.definitions import REGIME_COLUMN, BoolArray, FeatureSpec, RowStatus
+from domain.features.labels import LabelSpec
+from domain.market.candles import MINUTE_MS, FloatArray, Pair
+from domain.market.extras import OhlcvExtras
+from domain.market.quality import Ohlcv
 from tests.fakes.candles import T0, drop_minutes, make_candles
 from tests.unit.features.kline_files import with_extras
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.market import datetime_to_ms
-from domain.sessions import LONDON, NEW_YORK, SESSIONS, TOKYO, Session, active_sessions, session_masks
+from domain.market.candles import datetime_to_ms
+from domain.market.sessions import LONDON, NEW_YORK, SESSIONS, TOKYO, Session, active_sessions, session_masks
 
 
 def at(text: str) -> datetime:

@@ -7,11 +7,12 @@ from datetime import datetime
 
 import attrs
 
-from application.ports import DeploymentRepository, OutcomeRepository, PatternRepository, PerformanceQueries
-from application.stats_values import Performance, TradeOutcome
-from domain.deployments import ModelDeployment
-from domain.patterns import PatternRecord
-from domain.signals import Mode
+from application.models.ports import DeploymentRepository
+from application.stats.ports import OutcomeRepository, PatternRepository, PerformanceQueries
+from domain.models.deployments import ModelDeployment
+from domain.signals.patterns import PatternRecord
+from domain.signals.signal import Mode
+from domain.stats.outcomes import Performance, TradeOutcome
 from tests.fakes.ports import InMemorySignalRepository
 from tests.fakes.risk_book import close_outcome
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from application.stats import OFF_SESSION, build_stats, performance_by_session, window_stats
-from application.stats_values import Performance, Result, TradeOutcome
-from domain.market import Direction, Pair
-from domain.sessions import Session
-from domain.signals import Mode, Signal, Tier
+from application.stats.report import OFF_SESSION, build_stats, performance_by_session, window_stats
+from domain.market.candles import Direction, Pair
+from domain.market.sessions import Session
+from domain.signals.signal import Mode, Signal, Tier
+from domain.stats.outcomes import Performance, Result, TradeOutcome
 from tests.fakes.ports import InMemorySignalRepository
 from tests.unit.persistence.fakes import InMemoryPatternRepository, InMemoryRiskBook
 

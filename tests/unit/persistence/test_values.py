@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from application.stats_values import Performance, Result, TradeOutcome
-from domain.deployments import ModelDeployment
-from domain.patterns import PatternRecord
+from domain.models.deployments import ModelDeployment
+from domain.signals.patterns import PatternRecord
+from domain.stats.outcomes import Performance, Result, TradeOutcome
 
 T = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""Use cases and ports of the feature store: build, leakage check, reports."""

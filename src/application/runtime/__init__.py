@@ -1,0 +1,1 @@
+"""The runtime: scan the market, settle the paper book, controls, alerts, messages."""

@@ -1,0 +1,124 @@
+"""Use case: settle the paper account's open trades at market time ``now``.
+
+Every scan first closes the trades whose take-profit, stop or holding time was reached since the
+last scan, then marks the rest to market and, when equity has crossed a floor, closes them all
+(blocking new signals is not enough once a floor is crossed). Each close is written with the
+guard state it produced in one unit of work; one that cannot be written is left open in memory
+and found again on the next scan, because exits are a pure function of the candles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from application.data.ports import CandleSource
+from application.runtime.ports import RiskBookUnitOfWork
+from domain.execution.instruments import Instruments
+from domain.execution.paper import ExitReason, PaperClose, PaperExit, close_paper_position, find_exit
+from domain.market.candles import Pair
+from domain.risk import Position, RiskSettings, account_status, mark_to_market
+from domain.risk.emission import GuardState, record_outcome, with_account
+from domain.risk.trade_check import AccountStatus
+from domain.stats.outcomes import Result, TradeOutcome
+
+
+@attrs.frozen
+class ClosedTrade:
+    close: PaperClose
+    outcome: TradeOutcome
+    error: str | None = None  # the unit of work failed: the trade stays open until it succeeds
+
+
+@attrs.frozen
+class Settlement:
+    state: GuardState
+    closed: tuple[ClosedTrade, ...]
+    status: AccountStatus
+    problems: tuple[str, ...] = ()  # candles of open positions that could not be read: equity is not known
+
+
+class PaperBook:
+    def __init__(self, *, source: CandleSource, book: RiskBookUnitOfWork, instruments: Instruments,
+                 risk: RiskSettings, max_hold: timedelta) -> None:
+        self._source = source
+        self._book = book
+        self._instruments = instruments
+        self._risk = risk
+        self._max_hold = max_hold
+
+    def settle(self, state: GuardState, now: datetime) -> Settlement:
+        problems: list[str] = []
+        exits = sorted((e for e in (self._exit(p, now, problems) for p in state.account.positions) if e is not None),
+                       key=lambda e: (e.at, e.position_id))
+        state, closed = self._close_all(state, exits)
+        marks = self._marks(state.account.positions, now, problems)
+        state = with_account(state, mark_to_market(state.account, marks, now))
+        status = account_status(state.account, now, self._risk)
+        if status.must_close and state.account.positions:
+            floor_exits = [PaperExit(p.position_id, ExitReason.FLOOR, now, p.mark) for p in state.account.positions]
+            state, more = self._close_all(state, floor_exits)
+            closed += more
+            status = account_status(state.account, now, self._risk)
+        return Settlement(state, tuple(closed), status, tuple(dict.fromkeys(problems)))
+
+    def _exit(self, position: Position, now: datetime, problems: list[str]) -> PaperExit | None:
+        deadline = position.opened_at + self._max_hold
+        minutes = int(self._max_hold / timedelta(minutes=1)) + 1
+        windows = [self._source.window(position.pair, min(now, deadline), minutes)]
+        if now > deadline:
+            # the candles up to the deadline may be missing (a data gap): close at the first price after it
+            windows.append(self._source.window(position.pair, now, 1))
+        for window in windows:
+            # an unreadable candle could hide a stop: wait for readable ones rather than guess
+            if bad := window.problems():
+                problems.extend(bad)
+                return None
+            if found := find_exit(position, window, self._max_hold):
+                return found
+        return None
+
+    def _marks(self, positions: Sequence[Position], now: datetime, problems: list[str]) -> dict[Pair, float]:
+        marks: dict[Pair, float] = {}
+        for pair in {p.pair for p in positions}:
+            window = self._source.window(pair, now, 1)
+            if bad := window.problems():
+                problems.extend(bad)  # the position keeps its last good mark
+            elif len(window):
+                marks[pair] = float(window.close[-1])
+        return marks
+
+    def _close_all(self, state: GuardState, exits: Sequence[PaperExit]) -> tuple[GuardState, list[ClosedTrade]]:
+        closed: list[ClosedTrade] = []
+        for paper_exit in exits:
+            position = state.account.position(paper_exit.position_id)
+            spec = self._instruments.spec_for(position.pair)
+            close = close_paper_position(state.account, paper_exit, spec)
+            outcome = _outcome(close, spec.spread_p90_bps, spec.slippage_p90_bps)
+            after = record_outcome(with_account(state, close.account), paper_exit.at, close.pnl)
+            try:
+                self._book.record_outcome(outcome, after)
+            except Exception as exc:  # the store is down: keep the trade open and try again next scan
+                closed.append(ClosedTrade(close, outcome, f"{type(exc).__name__}: {exc}"))
+                continue
+            state = after
+            closed.append(ClosedTrade(close, outcome))
+        return state, closed
+
+
+def _outcome(close: PaperClose, spread_bps: float, slippage_bps: float) -> TradeOutcome:
+    held = close.exit.at - close.position.opened_at
+    return TradeOutcome(
+        signal_id=close.position.position_id,
+        result=Result.WIN if close.pnl > 0 else Result.LOSS,
+        exit_time=close.exit.at,
+        exit_price=close.fill,
+        r_realized=close.r_multiple,
+        time_to_tp_sl_seconds=held.total_seconds(),
+        # paper fills pay the p90 costs the guard sized for: the expected case, by construction
+        slippage_bps=slippage_bps,
+        slippage_expected_bps=slippage_bps,
+        spread_bps=spread_bps,
+    )

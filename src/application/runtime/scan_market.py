@@ -1,0 +1,257 @@
+"""Use case: scan every pair once at market time ``now`` and emit the signals that pass.
+
+Each scan: settle the paper account (exits, marks, floors) -> per pair: fresh closed candles ->
+prediction -> tier with hysteresis -> the emission guard (domain.risk.emission.evaluate_emission: kill
+switch, floors, rate limits, backoff, sizing) -> record the signal with the guard state it
+consumed in one unit of work -> notify. A signal that cannot be recorded is never announced.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import Enum
+
+import attrs
+
+from application.data.ports import CandleSource
+from application.models.ports import Predictor
+from application.runtime.alerts import AlertThrottle, format_alert
+from application.runtime.messages import format_signal
+from application.runtime.paper_book import ClosedTrade, PaperBook
+from application.runtime.ports import EquitySnapshot, Notifier, RiskBookUnitOfWork
+from domain.execution.instruments import Instruments
+from domain.execution.paper import open_paper_position
+from domain.market.candles import CandleWindow, Pair
+from domain.market.indicators import wilder_atr
+from domain.risk import Account
+from domain.risk.decisions import Rule
+from domain.risk.emission import (
+    Alert,
+    AlertKind,
+    EmissionCandidate,
+    EmissionConfig,
+    GuardState,
+    evaluate_emission,
+    record_emission,
+    set_kill_switch,
+    with_account,
+)
+from domain.risk.trade_check import AccountStatus
+from domain.signals.confidence import HysteresisSettings, update_tier
+from domain.signals.signal import Mode, Prediction, Signal, Tier, TierThresholds
+
+
+class Status(Enum):
+    EMITTED = "emitted"
+    NO_DATA = "no_data"
+    STALE = "stale"
+    NO_PREDICTION = "no_prediction"
+    BELOW_TIER = "below_tier"
+    UNCONFIRMED = "unconfirmed"  # above a threshold, waiting for the hysteresis to confirm it
+    IN_POSITION = "in_position"  # the pair's last signal is still open
+    DENIED = "denied"
+    DUPLICATE = "duplicate"
+    STORE_FAILED = "store_failed"
+
+
+@attrs.frozen
+class Controls:
+    """What a trader can change while the runtime runs (kill switch, thresholds, rate limits)."""
+
+    kill_switch: bool = False
+    kill_switch_reason: str = ""
+    thresholds: TierThresholds = attrs.Factory(TierThresholds)
+    max_signals_per_hour: int = 10
+    max_signals_per_hour_high: int = 5
+
+
+@attrs.frozen
+class ScanConfig:
+    pairs: tuple[Pair, ...]
+    mode: Mode
+    emission: EmissionConfig = attrs.Factory(EmissionConfig)
+    hysteresis: HysteresisSettings = attrs.Factory(HysteresisSettings)
+    initial_balance: float = 100_000.0
+    max_hold: timedelta = timedelta(minutes=60)
+    reward_risk: float = 1.5
+    stop_atr_multiple: float = 2.0
+    atr_period: int = 14
+    max_staleness: timedelta = timedelta(minutes=2)
+
+
+@attrs.frozen
+class ScanOutcome:
+    pair: Pair
+    status: Status
+    at: datetime
+    signal: Signal | None = None
+    prediction: Prediction | None = None
+    reasons: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    latency_ms: float = 0.0
+    notify_error: str | None = None
+
+
+@attrs.frozen
+class ScanReport:
+    at: datetime
+    pairs: tuple[ScanOutcome, ...]
+    closed: tuple[ClosedTrade, ...]
+    account: AccountStatus
+    state: GuardState
+    store_error: str | None = None
+
+
+class ScanMarket:
+    def __init__(self, *, source: CandleSource, predictor: Predictor, book: RiskBookUnitOfWork, notifier: Notifier,
+                 config: ScanConfig, controls: Callable[[], Controls] = Controls,
+                 instruments: Instruments | None = None) -> None:
+        self._source = source
+        self._predictor = predictor
+        self._book = book
+        self._notifier = notifier
+        self._config = config
+        self._controls = controls
+        self._instruments = instruments or config.emission.instruments
+        self._paper = PaperBook(source=source, book=book, instruments=self._instruments,
+                                risk=config.emission.risk, max_hold=config.max_hold)
+        self._throttle = AlertThrottle()
+        self._state: GuardState | None = None
+
+    def scan(self, now: datetime) -> ScanReport:
+        controls = self._controls()
+        state = set_kill_switch(self._current_state(now), controls.kill_switch, controls.kill_switch_reason)
+        settled = self._paper.settle(state, now)
+        state = settled.state
+        outcomes = []
+        for pair in self._config.pairs:
+            started = time.perf_counter()
+            if settled.problems:  # an open position cannot be marked: equity is unknown, so nothing is emitted
+                outcome = self._invalid(pair, now, settled.problems)
+            else:
+                outcome, state = self._scan_pair(pair, now, state, controls)
+            outcomes.append(attrs.evolve(outcome, latency_ms=(time.perf_counter() - started) * 1000))
+        state = attrs.evolve(state, as_of=now)
+        store_error = self._save(state, now)
+        self._state = state
+        return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error)
+
+    def _current_state(self, now: datetime) -> GuardState:
+        if self._state is not None:
+            return self._state
+        loaded = self._book.load_state()
+        # a saved state from later market time belongs to another replay: start the account anew
+        if loaded is None or (loaded.as_of is not None and loaded.as_of > now):
+            return GuardState(Account.start(self._config.initial_balance, now))
+        return loaded
+
+    def _save(self, state: GuardState, now: datetime) -> str | None:
+        account = state.account
+        snapshot = EquitySnapshot(now, account.balance, account.equity, account.day, account.day_start_balance,
+                                  len(account.positions))
+        try:
+            self._book.save_state(state, snapshot)
+        except Exception as exc:  # the next save carries the state; nothing was announced on it
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def _scan_pair(self, pair: Pair, now: datetime, state: GuardState,
+                   controls: Controls) -> tuple[ScanOutcome, GuardState]:
+        cfg = self._config
+        if any(p.pair == pair for p in state.account.positions):
+            return ScanOutcome(pair, Status.IN_POSITION, now), state
+        window = self._source.window(pair, now, max(self._predictor.lookback, cfg.atr_period + 1))
+        prediction, atr, missing = self._predict(pair, window, now)
+        # anything but a prediction breaks a rising tier streak
+        tiers, tier = update_tier(state.tiers, pair, prediction.probability if prediction else 0.0,
+                                  controls.thresholds, cfg.hysteresis)
+        state = attrs.evolve(state, tiers=tiers)
+        if prediction is None or atr is None:
+            return missing or ScanOutcome(pair, Status.NO_PREDICTION, now), state
+        if tier is None:
+            seen = controls.thresholds.tier_for(prediction.probability)
+            status = Status.BELOW_TIER if seen is None else Status.UNCONFIRMED
+            return ScanOutcome(pair, status, now, prediction=prediction), state
+        signal = self._build(pair, prediction, tier, window, atr, now)
+        return self._guard_and_emit(signal, prediction, state, now, controls)
+
+    def _predict(self, pair: Pair, window: CandleWindow,
+                 now: datetime) -> tuple[Prediction | None, float | None, ScanOutcome | None]:
+        if len(window) == 0:
+            return None, None, ScanOutcome(pair, Status.NO_DATA, now)
+        if now - window.last_close_time > self._config.max_staleness:
+            stale = f"last candle closed {window.last_close_time:%Y-%m-%d %H:%M}"
+            return None, None, ScanOutcome(pair, Status.STALE, now, reasons=(stale,))
+        if bad := window.problems():
+            return None, None, self._invalid(pair, now, bad)
+        try:
+            prediction = self._predictor.predict(window)
+        except ValueError as exc:  # e.g. a probability of NaN refused by Prediction itself
+            return None, None, self._invalid(pair, now, (f"{pair} predictor output refused: {exc}",))
+        if prediction is not None and not 0 <= prediction.probability <= 1:
+            return None, None, self._invalid(pair, now, (f"{pair} prediction is {prediction.probability!r}",))
+        atr = wilder_atr(window, self._config.atr_period)
+        if prediction is None or atr is None or atr <= 0:
+            return None, None, ScanOutcome(pair, Status.NO_PREDICTION, now)
+        if not math.isfinite(atr):
+            return None, None, self._invalid(pair, now, (f"{pair} ATR is {atr!r}",))
+        return prediction, atr, None
+
+    def _invalid(self, pair: Pair, now: datetime, problems: tuple[str, ...]) -> ScanOutcome:
+        """Fail closed on a number no decision can rest on: a denial with its alert, never a crash."""
+        alert = Alert(AlertKind.INVALID_INPUT, now, pair, f"{pair}: signal withheld on invalid input: "
+                                                          + "; ".join(problems))
+        self._send_alerts((alert,))
+        return ScanOutcome(pair, Status.DENIED, now, reasons=tuple(f"{Rule.INVALID_INPUT}: {p}" for p in problems),
+                           rules=(Rule.INVALID_INPUT,), alerts=(alert,))
+
+    def _build(self, pair: Pair, prediction: Prediction, tier: Tier, window: CandleWindow, atr: float,
+               now: datetime) -> Signal:
+        cfg = self._config
+        return Signal.from_prediction(
+            pair=pair, prediction=prediction, confidence=prediction.probability, tier=tier,
+            entry=float(window.close[-1]), stop_distance=atr * cfg.stop_atr_multiple, reward_risk=cfg.reward_risk,
+            now=now, mode=cfg.mode,
+        )
+
+    def _guard_and_emit(self, signal: Signal, prediction: Prediction, state: GuardState, now: datetime,
+                        controls: Controls) -> tuple[ScanOutcome, GuardState]:
+        config = attrs.evolve(self._config.emission, max_signals_per_hour=controls.max_signals_per_hour,
+                              max_signals_per_hour_high=controls.max_signals_per_hour_high)
+        candidate = EmissionCandidate.from_signal(signal)
+        decision = evaluate_emission(candidate, state, now, config)
+        self._send_alerts(decision.alerts)
+        if not decision.allowed:
+            return ScanOutcome(signal.pair, Status.DENIED, now, signal=signal, prediction=prediction,
+                               reasons=tuple(str(r) for r in decision.reasons),
+                               rules=tuple(r.rule for r in decision.reasons), alerts=decision.alerts), state
+        signal = attrs.evolve(signal, size=decision.size)
+        after = record_emission(state, candidate, now, config)
+        spec = self._instruments.spec_for(signal.pair)
+        after = with_account(after, open_paper_position(after.account, signal, decision.size, spec))
+        try:
+            stored = self._book.record_signal(signal, after)
+        except Exception as exc:  # any store failure: the signal must not be announced
+            return ScanOutcome(signal.pair, Status.STORE_FAILED, now, signal=signal, prediction=prediction,
+                               reasons=(f"{type(exc).__name__}: {exc}",)), state
+        if not stored:
+            # recorded by an earlier run of the same replay: replay it into the state, announce nothing
+            return ScanOutcome(signal.pair, Status.DUPLICATE, now, signal=signal, prediction=prediction), after
+        return ScanOutcome(signal.pair, Status.EMITTED, now, signal=signal, prediction=prediction,
+                           notify_error=self._notify(format_signal(signal))), after
+
+    def _send_alerts(self, alerts: tuple[Alert, ...]) -> None:
+        for alert in alerts:
+            if self._throttle.should_send(alert):
+                self._notify(format_alert(alert))
+
+    def _notify(self, text: str) -> str | None:
+        try:
+            self._notifier.send(text)
+        except Exception as exc:  # a lost message must not stop the runtime; the caller logs it
+            return f"{type(exc).__name__}: {exc}"
+        return None

@@ -1,0 +1,1 @@
+"""The risk book's figures (/stats) and their ports."""

@@ -1,0 +1,128 @@
+"""Paper trading of emitted signals: the dry-run account the FTMO guard watches.
+
+A dry-run signal is filled at its entry with the pair's p90 costs, held until its take-profit or
+stop is touched by a later 1-minute candle, or until ``max_hold`` has passed, and closed there
+with p90 costs again. A candle that touches both levels counts as the stop (the path inside a
+minute is unknown, so the conservative reading wins). The same functions serve the runtime, the
+backtest and the challenge simulator, so all three book trades alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import attrs
+import numpy as np
+
+from domain.execution.instruments import InstrumentSpec
+from domain.market.candles import MINUTE_MS, CandleWindow, Direction, datetime_to_ms, ms_to_datetime, require_utc
+from domain.risk.account import Account, Position, close_position, open_position
+from domain.signals.signal import Signal
+
+
+class ExitReason(StrEnum):
+    TAKE_PROFIT = "take_profit"
+    STOP_LOSS = "stop_loss"
+    TIME = "time"
+    FLOOR = "floor"  # closed because equity crossed a loss floor
+
+
+def _utc_at(value: datetime) -> datetime:
+    return require_utc(value, "at")
+
+
+@attrs.frozen
+class PaperExit:
+    """Where and why a position closes: ``level`` is the order price, before costs."""
+
+    position_id: str
+    reason: ExitReason
+    at: datetime = attrs.field(converter=_utc_at)
+    level: float
+
+
+@attrs.frozen
+class PaperClose:
+    """A closed paper trade: the account after it, its money P/L and its result in R, where 1R
+    is the money a stop-out at the planned size would have lost (costs included)."""
+
+    account: Account
+    position: Position
+    exit: PaperExit
+    fill: float
+    pnl: float
+    r_multiple: float
+
+
+def open_paper_position(account: Account, signal: Signal, lots: float, spec: InstrumentSpec) -> Account:
+    """Fill ``signal`` at its entry with p90 costs; the opening commission enters equity at once."""
+    fill = spec.fill_price(signal.entry, signal.direction, opening=True)
+    position = Position(
+        position_id=signal.signal_id, pair=signal.pair, direction=signal.direction, lots=lots, entry=fill,
+        mark=signal.entry, contract_size=spec.contract_size, opened_at=signal.created_at, stop=signal.stop_loss,
+        commission=spec.commission(fill, lots), take_profit=signal.take_profit,
+    )
+    return open_position(account, position, signal.created_at)
+
+
+def find_exit(position: Position, window: CandleWindow, max_hold: timedelta) -> PaperExit | None:
+    """The first candle that opened at or after the position and touches a level, else a time
+    exit at the close of the candle that ends ``max_hold`` after opening; None while still open."""
+    opened_ms = datetime_to_ms(position.opened_at)
+    deadline_ms = opened_ms + int(max_hold.total_seconds() * 1000)
+    after = (window.open_time_ms >= opened_ms) & (window.open_time_ms + MINUTE_MS <= deadline_ms)
+    index = np.flatnonzero(after)
+    if len(index):
+        hit = _first_touch(position, window, index)
+        if hit is not None:
+            return hit
+    # Normally the candle that ends at the deadline; after a data gap, the first one seen past it,
+    # whose open is the first price there was to close at.
+    ended = np.flatnonzero(window.open_time_ms + MINUTE_MS >= deadline_ms)
+    if not len(ended):
+        return None
+    i = int(ended[0])
+    on_time = int(window.open_time_ms[i]) + MINUTE_MS == deadline_ms
+    at = _close_time(window, i) if on_time else ms_to_datetime(int(window.open_time_ms[i]))
+    return PaperExit(position.position_id, ExitReason.TIME, at, float(window.close[i] if on_time else window.open[i]))
+
+
+def _first_touch(position: Position, window: CandleWindow, index: np.ndarray) -> PaperExit | None:
+    high, low = window.high[index], window.low[index]
+    long = position.direction is Direction.LONG
+    never = np.zeros(len(index), dtype=bool)
+    stop, target = position.stop, position.take_profit
+    stop_hit = never if stop is None else (low <= stop if long else high >= stop)
+    tp_hit = never if target is None else (high >= target if long else low <= target)
+    touched = np.flatnonzero(stop_hit | tp_hit)
+    if not len(touched):
+        return None
+    k = int(touched[0])
+    at = _close_time(window, int(index[k]))
+    if stop is not None and stop_hit[k]:
+        return PaperExit(position.position_id, ExitReason.STOP_LOSS, at, stop)
+    return PaperExit(position.position_id, ExitReason.TAKE_PROFIT, at, float(target or 0.0))
+
+
+def _close_time(window: CandleWindow, i: int) -> datetime:
+    return ms_to_datetime(int(window.open_time_ms[i]) + MINUTE_MS)
+
+
+def close_paper_position(account: Account, exit: PaperExit, spec: InstrumentSpec) -> PaperClose:
+    position = account.position(exit.position_id)
+    fill = spec.fill_price(exit.level, position.direction, opening=False)
+    closing_commission = spec.commission(fill, position.lots)
+    closed = close_position(account, position.position_id, fill, exit.at, closing_commission)
+    pnl = position.price_pnl(fill) + position.swap - position.commission - closing_commission
+    one_r = _planned_loss(position, spec)
+    return PaperClose(closed, position, exit, fill, pnl, pnl / one_r if one_r > 0 else 0.0)
+
+
+def _planned_loss(position: Position, spec: InstrumentSpec) -> float:
+    """The stop-out loss the guard sized the trade for (entry already holds the opening cost)."""
+    if position.stop is None:
+        return 0.0
+    stop_fill = spec.fill_price(position.stop, position.direction, opening=False)
+    price_loss = position.direction.sign * (position.entry - stop_fill) * position.units
+    return price_loss + position.commission + spec.commission(stop_fill, position.lots)

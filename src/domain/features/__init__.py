@@ -1,0 +1,1 @@
+"""Model inputs: feature definitions, labels, normalisation, regimes and walk-forward splits."""

@@ -1,0 +1,1 @@
+"""The market: pairs, candles and windows, data quality, sessions, indicators."""

@@ -1,0 +1,1 @@
+"""Models as the domain sees them: deployments and their metrics."""

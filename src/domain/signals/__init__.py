@@ -1,0 +1,1 @@
+"""Predictions, signals, tiers and the confidence policy; trading patterns."""

@@ -1,0 +1,1 @@
+"""Outcomes of signals and the figures computed over them."""
