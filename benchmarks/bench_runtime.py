@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from adapters.brokers.paper import PaperBroker
 from adapters.clock import ReplayClock
 from adapters.console import ConsoleNotifier
 from adapters.files import OhlcvCsvReader, candle_files
@@ -51,7 +52,8 @@ def main() -> None:
         engine = create_engine(f"sqlite:///{tmp}/bench.db")
         upgrade(engine)
         scan = ScanMarket(source=source, predictor=BaselineMomentumPredictor(), book=SqlRiskBook(engine, "replay"),
-                          notifier=ConsoleNotifier(devnull), config=ScanConfig(pairs=PAIRS, mode=Mode.DRYRUN))
+                          notifier=ConsoleNotifier(devnull), broker=PaperBroker(),
+                          config=ScanConfig(pairs=PAIRS, mode=Mode.DRYRUN), timer=time.perf_counter)
         runtime = Runtime(clock=ReplayClock(start), scan=scan, interval=timedelta(minutes=2),
                           stop=threading.Event())
         t0 = time.perf_counter()

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from domain.redaction import scrub
+from domain.security.redaction import scrub
 
 
 def _add_static(fields: dict[str, Any]) -> structlog.types.Processor:

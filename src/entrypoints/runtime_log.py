@@ -2,7 +2,7 @@
 trade and store problem, an hourly roll-up, and the summary a run ends with.
 
 Levels follow what a person must do about an event. Warnings and errors: alerts, denials a person
-acts on (kill switch, loss floors, invalid inputs), store and notify failures. Routine denials (no
+acts on (kill switch, loss floors, invalid inputs), store, notify and broker failures. Routine denials (no
 size fits, rate limits, lot steps, ...) are debug, counted in the hourly roll-up at info. An alert
 is logged at most once per kind, pair and hour of market time, like the message the notifier gets;
 the repeats are counted in the roll-up and the summary."""
@@ -37,6 +37,10 @@ class ScanLog:
         self._rollup.begin(report.at)
         for trade in report.closed:
             _log_trade(self._log, trade)
+        for refused in report.refused_closes:
+            self._log.error("trade_close_refused", pair=refused.position.pair.symbol,
+                            signal_id=refused.position.position_id, reason=refused.exit.reason.value,
+                            level=round(refused.exit.level, 6), error=refused.reason)
         for outcome in report.pairs:
             self._outcome(outcome)
         if report.account.crossed:
@@ -54,6 +58,8 @@ class ScanLog:
         fields = _fields(outcome)
         if outcome.status is Status.STORE_FAILED:
             self._log.error("signal_not_recorded", **fields)
+        elif outcome.status is Status.REJECTED:  # the guard allowed it, the broker did not fill it
+            self._log.error("signal_rejected", **fields)
         elif outcome.status is Status.DENIED:
             level = denial_level(outcome, alerted)
             getattr(self._log, level)("signal_denied", rules=list(outcome.rules), **fields)

@@ -6,18 +6,18 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import structlog
 
+from application.data.ports import CandleSource, Clock
 from application.runtime.controls import controls_reader
 from application.runtime.loop import Runtime
-from application.runtime.ports import ControlRepository, RiskBookUnitOfWork
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
 from domain.market.candles import Pair
 from domain.signals.signal import Mode
 from entrypoints.candle_bootstrap import build_candle_source, candles_holder
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, RuntimeContainer, build_container
 from entrypoints.logging_setup import configure_logging
 from entrypoints.replay_window import replay_window
 from entrypoints.runtime_console import Terminal
@@ -55,24 +55,26 @@ def default_controls(settings: Settings) -> Controls:
 
 def run_runtime(settings: Settings, *, start: datetime | None, until: datetime | None, json_output: bool,
                 install_signal_handlers: Callable[[threading.Event], None] | None = None,
-                container: Container | None = None, stdout: TextIO | None = None,
+                root: Container | None = None, stdout: TextIO | None = None,
                 stderr: TextIO | None = None) -> dict[str, Any]:
     terminal = Terminal(stdout or sys.stdout, stderr or sys.stderr)
     configure_logging(level=terminal.log_level(settings.log.level, settings.log.format), fmt=settings.log.format,
                       mode=settings.mode, secrets=secrets_of(settings), stream=terminal.stderr)
     log = structlog.get_logger("runtime")
     seed_everything(settings.seed)
-    container = container or build_container(settings)
-    _console_notifier(container, terminal, json_output)
+    root = root or build_container(settings)
+    container = root.runtime()
+    _console_stream(container, terminal, json_output)
     stop = container.stop_event()
     if install_signal_handlers is not None:
         install_signal_handlers(stop)
-    source = build_candle_source(container, settings)
+    source = build_candle_source(root, settings)
     config = scan_config(settings)
-    clock, start, until = _clock_and_window(settings, source, config.pairs, start, until, stop)
+    clock, start, until = _clock_and_window(container, settings, source, config.pairs, start, until)
     if terminal.progress is not None:
         terminal.progress.window(start, until)
-    scan = ScanMarket(source=source, predictor=container.predictor(), notifier=container.notifier(), config=config,
+    scan = ScanMarket(source=source, predictor=container.predictor(), notifier=container.notifier(),
+                      broker=container.broker(), config=config, timer=container.timer(),
                       **_book_and_controls(container, settings, stop, log))
     log.info("runtime_started", source=settings.candles.source, pairs=[p.symbol for p in config.pairs],
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
@@ -98,18 +100,14 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     return summary_dict(summary, settings, scan_log.alerts_suppressed)
 
 
-def _console_notifier(container: Container, terminal: Terminal, json_output: bool) -> None:
+def _console_stream(container: RuntimeContainer, terminal: Terminal, json_output: bool) -> None:
     """Signals go to stdout (stderr with --json, whose stdout is the summary), past the progress line."""
-    from adapters.console import ConsoleNotifier
-
-    if isinstance(container.notifier(), ConsoleNotifier):
-        container.notifier.override(ConsoleNotifier(terminal.stderr if json_output else terminal.stdout))
+    container.console_stream.override(terminal.stderr if json_output else terminal.stdout)
 
 
-def _book_and_controls(container: Container, settings: Settings, stop: threading.Event,
+def _book_and_controls(container: RuntimeContainer, settings: Settings, stop: threading.Event,
                        log: Any) -> dict[str, Any]:
-    book, control_repo = open_when_up(lambda: (cast(RiskBookUnitOfWork, container.risk_book()),
-                                               cast(ControlRepository, container.control_repository())),
+    book, control_repo = open_when_up(lambda: (container.risk_book(), container.control_repository()),
                                       settings, stop)
     controls = controls_reader(default_controls(settings), control_repo, settings.guards.kill_switch,
                                on_error=lambda why: log.error("controls_unreadable", error=why))
@@ -122,12 +120,9 @@ def _close(resource: object) -> None:
         close()
 
 
-def _clock_and_window(settings: Settings, source: Any, pairs: tuple[Pair, ...], start: datetime | None,
-                      until: datetime | None, stop: threading.Event) -> tuple[Any, datetime, datetime | None]:
-    from adapters.clock import ReplayClock, SystemClock
-
+def _clock_and_window(container: RuntimeContainer, settings: Settings, source: CandleSource, pairs: tuple[Pair, ...],
+                      start: datetime | None, until: datetime | None) -> tuple[Clock, datetime, datetime | None]:
     if settings.candles.source == "binance":
-        return SystemClock(stop), start or datetime.now(UTC), until
+        return container.system_clock(), start or datetime.now(UTC), until
     start, until = replay_window(source, pairs, start, until, candles_holder(settings))
-    speed = None if settings.runtime.speed == "max" else float(settings.runtime.speed)
-    return ReplayClock(start, speed=speed, stop=stop), start, until
+    return container.replay_clock(start=start), start, until

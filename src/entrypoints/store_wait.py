@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import structlog
 
-from domain.redaction import mask_url, mask_urls_in
+from domain.security.redaction import mask_url, mask_urls_in
 from entrypoints.candle_bootstrap import RuntimeFailure
 from entrypoints.settings import Settings
 

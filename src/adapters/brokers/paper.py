@@ -1,34 +1,47 @@
-"""A paper broker: accepts orders and keeps them in memory, for dry runs and tests."""
+"""The paper broker: the dry-run's Broker, filling orders with the domain's paper fills.
+
+It fills at the signal's entry or the exit's level with the instrument's p90 spread, slippage and
+commission, the costs the guard sized for (domain.execution.paper). It keeps no positions: the
+account in the risk book is the only book, so a restart or a failed store write leaves nothing
+here to reconcile, and asking twice for one signal gives the same fill.
+"""
 
 from __future__ import annotations
 
-import itertools
-
-import attrs
-
 from application.runtime.ports import Broker
+from domain.execution.fills import Fill, Rejection
+from domain.execution.instruments import Instruments
+from domain.execution.paper import PaperExit, paper_close_fill, paper_open_fill
+from domain.market.candles import Pair
+from domain.risk.account import Position
 from domain.signals.signal import Signal
 
 
-@attrs.frozen
-class PaperOrder:
-    order_id: str
-    signal: Signal
-    size: float
-
-
 class PaperBroker(Broker):
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
-        self.orders: list[PaperOrder] = []
+    def __init__(self, instruments: Instruments | None = None) -> None:
+        # the same catalogue as the guard's (EmissionConfig.instruments), or the fills would pay other costs
+        self._instruments = instruments or Instruments.defaults()
 
     @property
     def name(self) -> str:
         return "paper"
 
-    def submit(self, signal: Signal, size: float) -> str:
-        if size <= 0:
-            raise ValueError(f"{signal.signal_id}: order size must be > 0, got {size}")
-        order = PaperOrder(f"paper-{next(self._ids)}", signal, size)
-        self.orders.append(order)
-        return order.order_id
+    def open(self, signal: Signal, lots: float) -> Fill | Rejection:
+        spec = self._instruments.find(signal.pair)
+        if spec is None:
+            return _unknown(signal.pair)
+        if not spec.min_lots <= lots <= spec.max_lots:  # as a broker would: volume outside the symbol's limits
+            return Rejection(f"{signal.signal_id}: {lots} lots outside {spec.min_lots}..{spec.max_lots}")
+        return paper_open_fill(signal, lots, spec)
+
+    def close(self, position: Position, exit: PaperExit) -> Fill | Rejection:
+        spec = self._instruments.find(position.pair)
+        if spec is None:
+            return _unknown(position.pair)
+        if exit.position_id != position.position_id:
+            return Rejection(f"exit for {exit.position_id} cannot close {position.position_id}")
+        return paper_close_fill(position, exit, spec)
+
+
+def _unknown(pair: Pair) -> Rejection:
+    return Rejection(f"{pair} is not traded here: no instrument spec")

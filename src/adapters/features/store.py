@@ -5,11 +5,10 @@ metadata), each file through a temporary file and os.replace, data first and man
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 import numpy as np
@@ -18,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from adapters.common.atomic_file import atomic_write
 from application.features.ports import FeatureSetError, FeatureStore, PairFeatures
 from domain.features.normalize import Normalizer
 from domain.features.regimes import RegimeThresholds
@@ -92,9 +92,9 @@ class ParquetFeatureStore(FeatureStore):
         path = self.path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         table = to_table(pairs)
-        _atomic_write(path, lambda handle: pq.write_table(table, handle, **_WRITE_OPTIONS))
+        atomic_write(path, lambda handle: pq.write_table(table, handle, **_WRITE_OPTIONS))
         payload = (json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
-        _atomic_write(path.with_suffix(".json"), lambda handle: handle.write(payload))
+        atomic_write(path.with_suffix(".json"), lambda handle: handle.write(payload))
         return str(path)
 
     def load(self, name: str) -> list[PairFeatures]:
@@ -179,13 +179,3 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
     return indexed
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from adapters.common.atomic_file import atomic_write
 from domain.market.candles import ms_to_datetime
 from domain.market.extras import EXTRA_COLUMNS, OhlcvExtras, has_extras
 from domain.market.quality import COLUMNS, Ohlcv
@@ -51,21 +51,11 @@ def write_partition(path: Path, candles: Ohlcv, manifest: dict[str, Any]) -> Non
     names = stored_columns(candles)
     table = pa.Table.from_arrays([getattr(candles, name) for name in names],
                                  schema=EXTRAS_SCHEMA if len(names) > len(COLUMNS) else SCHEMA)
-    _atomic_write(path, lambda handle: pq.write_table(table, handle, **_WRITE_OPTIONS))
+    atomic_write(path, lambda handle: pq.write_table(table, handle, **_WRITE_OPTIONS))
     payload = json.dumps(manifest, indent=2).encode()
-    _atomic_write(manifest_path(path), lambda handle: handle.write(payload))
+    atomic_write(manifest_path(path), lambda handle: handle.write(payload))
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def manifest_path(path: Path) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 import attrs
 from sqlalchemy.engine import URL, make_url
 
-from domain.redaction import scrub
+from domain.security.redaction import scrub
 
 _SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([A-Za-z_][A-Za-z0-9_$]*)")
 _TIMEOUT_S = 3600

@@ -1,8 +1,6 @@
-"""Telegram notifier: delivers the trader's messages with python-telegram-bot's ``Bot.send_message``.
-
-Plain text, no ``parse_mode``: messages carry prices, pairs and free text such as ``R:R < 1`` that
-HTML or MarkdownV2 would reject unless every special character were escaped, and splitting a long
-message could cut a tag in half. Plain text is shown exactly as written.
+"""Telegram notifier: delivers the trader's messages with python-telegram-bot's ``Bot.send_message``,
+as plain text split to Telegram's length limit (``adapters.telegram.formatting``), with the bot token
+masked wherever it could show (``adapters.telegram.masking``).
 
 The runtime loop is synchronous while python-telegram-bot is asyncio-only, so each notifier owns a
 private event loop, created with its ``Bot`` on the first ``send`` and closed (Bot shut down, loop
@@ -14,17 +12,9 @@ Failures: network errors, timeouts, 5xx and flood control (429 ``RetryAfter``) a
 ``max_delay_s``; then :class:`~application.runtime.errors.NotifierError`. Refusals that no retry can fix
 (401/404 bad token, 403 bot blocked, 400 chat not found, chat migrated) raise ``NotifierError`` at
 once. Delivery is at least once: a request that timed out may have reached Telegram, so its retry
-can show the message twice.
+can show the message twice. Every error raised is masked and chains no cause or context.
 
-Messages longer than Telegram's 4096 characters (counted, as Telegram does, in UTF-16 code units)
-are split, at the last line break that fits where there is one, and sent in order.
-
-The bot token is a credential and is part of every Bot API URL, so python-telegram-bot and httpx
-put it into error messages (``Bot.initialize`` even writes it out in full when getMe is refused) and
-httpx logs every request URL at INFO. This adapter therefore masks it as ``***`` in every exception
-it raises (raised with no chained cause or context), in its repr, and in the log records of the
-``httpx``, ``httpcore`` and ``telegram`` loggers, through a logging filter installed when a
-notifier is built.
+A message longer than Telegram allows is sent as its parts, in order.
 """
 
 from __future__ import annotations
@@ -36,7 +26,6 @@ import warnings
 from datetime import timedelta
 from types import TracebackType
 from typing import Final
-from urllib.parse import quote
 
 from telegram import Bot
 from telegram.error import (
@@ -53,145 +42,15 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.telegram.formatting import split_message
+from adapters.telegram.masking import LOG_FILTER, MASK, BotToken, MaskedBot, protect_logs
 from application.runtime.errors import NotifierError
 from application.runtime.ports import Notifier
 
-TELEGRAM_MAX_MESSAGE_LENGTH: Final = 4096
 DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"
-MASK: Final = "***"
 _MAX_DETAIL: Final = 300  # characters of a failure's description kept in errors and logs
 
-# Library loggers whose records may carry a Bot API URL (and so the token); children included.
-_LIBRARY_LOGGERS: Final = ("httpx", "httpcore", "telegram")
-
 _log = logging.getLogger(__name__)
-
-
-class _BotToken:
-    """The token, kept out of repr, with every form in which it may show up in a text."""
-
-    __slots__ = ("_forms", "_value")
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-        forms = {value, quote(value), quote(value, safe="")}
-        _, _, secret = value.partition(":")
-        if len(secret) >= 8:  # the secret half alone, however the bot id around it is written
-            forms.update({secret, quote(secret, safe="")})
-        self._forms = sorted(forms, key=len, reverse=True)
-
-    def reveal(self) -> str:
-        return self._value
-
-    def mask(self, text: str) -> str:
-        for form in self._forms:
-            text = text.replace(form, MASK)
-        return text
-
-    def __repr__(self) -> str:
-        return repr(MASK)
-
-
-class _MaskingLogFilter(logging.Filter):
-    """Rewrites log records that mention a registered token. Tokens are never unregistered:
-    a closed notifier's token is as secret as a live one."""
-
-    def __init__(self) -> None:
-        super().__init__(name="")
-        self._tokens: tuple[_BotToken, ...] = ()
-        self._lock = threading.Lock()
-
-    def register(self, token: _BotToken) -> None:
-        with self._lock:
-            self._tokens = (*self._tokens, token)
-
-    def mask(self, text: str) -> str:
-        for token in self._tokens:
-            text = token.mask(text)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._tokens:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: mask what there is
-            message = f"{record.msg} {record.args}"
-        masked = self.mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[1] is not None:
-            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            masked = self.mask(text)
-            if masked != text:
-                record.exc_text, record.exc_info = masked, None
-        elif record.exc_text:
-            record.exc_text = self.mask(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.mask(record.stack_info)
-        return True
-
-
-_LOG_FILTER: Final = _MaskingLogFilter()
-
-
-def _protect_logs(token: _BotToken | None = None) -> None:
-    """Register the token (if given) and put the filter on every library logger that may print it.
-
-    Logger filters apply only to records logged on that very logger, so the filter goes on each
-    existing child logger too. httpx imports httpcore (and its loggers come into being) only when a
-    client is built, so this runs again once the Bot exists.
-    """
-    if token is not None:
-        _LOG_FILTER.register(token)
-    prefixes = tuple(f"{root}." for root in _LIBRARY_LOGGERS)
-    names = {*_LIBRARY_LOGGERS, __name__}
-    names.update(name for name in list(logging.root.manager.loggerDict) if name.startswith(prefixes))
-    for name in names:
-        logger = logging.getLogger(name)
-        if _LOG_FILTER not in logger.filters:
-            logger.addFilter(_LOG_FILTER)
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _longest_prefix(text: str, limit: int) -> str:
-    """The longest prefix of ``text`` that fits in ``limit`` UTF-16 code units (whole characters)."""
-    if _utf16_length(text) <= limit:
-        return text
-    used = 0
-    for index, char in enumerate(text):
-        width = 2 if ord(char) > 0xFFFF else 1
-        if used + width > limit:
-            return text[:index]
-        used += width
-    return text
-
-
-def split_message(text: str, limit: int = TELEGRAM_MAX_MESSAGE_LENGTH) -> list[str]:
-    """Cut ``text`` into parts of at most ``limit`` UTF-16 code units, in order.
-
-    A part ends at the last line break that fits (the break itself is dropped, so
-    ``"\\n".join(parts) == text`` when every cut fell on one); a line longer than the limit is cut
-    hard. Parts that would be blank (Telegram rejects them) are left out.
-    """
-    if limit < 2:
-        raise ValueError(f"limit must be at least 2, got {limit}")
-    parts: list[str] = []
-    rest = text
-    while _utf16_length(rest) > limit:
-        head = _longest_prefix(rest, limit)
-        cut = head.rfind("\n")
-        if cut > 0:
-            parts.append(head[:cut])
-            rest = rest[cut + 1 :]
-        else:
-            parts.append(head)
-            rest = rest[len(head) :]
-    parts.append(rest)
-    return [part for part in parts if part.strip()]
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:
@@ -229,15 +88,6 @@ def _refuse_inside_running_loop(action: str) -> None:
     )
 
 
-class _MaskedBot(Bot):
-    """Bot's own repr shows the token; this one does not."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"Bot[token={MASK}]"
-
-
 class TelegramNotifier(Notifier):
     """Sends each message to one Telegram chat through the Bot API. See the module docstring."""
 
@@ -254,8 +104,8 @@ class TelegramNotifier(Notifier):
     ) -> None:
         if not isinstance(bot_token, str) or not bot_token or any(c.isspace() for c in bot_token):
             raise ValueError("bot_token must be a non-empty string without whitespace")
-        self._token = _BotToken(bot_token)
-        _protect_logs(self._token)
+        self._token = BotToken(bot_token)
+        protect_logs(self._token)
         self._chat_id = _normalise_chat_id(chat_id)
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {self._token.mask(base_url)!r}")
@@ -337,14 +187,14 @@ class TelegramNotifier(Notifier):
     def _open(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or self._loop.is_closed():
             self._bot = self._build_bot()
-            _protect_logs()  # the HTTP client now exists, and with it httpcore's loggers
+            protect_logs()  # the HTTP client now exists, and with it httpcore's loggers
             self._loop = asyncio.new_event_loop()
         return self._loop
 
     def _build_bot(self) -> Bot:
         problem: str | None = None
         try:
-            return _MaskedBot(
+            return MaskedBot(
                 self._token.reveal(),
                 base_url=self._base_url,
                 request=self._request(),
@@ -366,7 +216,7 @@ class TelegramNotifier(Notifier):
 
     def _describe(self, exc: BaseException) -> str:
         """The exception as one masked line, cut short (a proxy's 502 page can be long)."""
-        text = _LOG_FILTER.mask(self._token.mask(f"{type(exc).__name__}: {exc}"))
+        text = LOG_FILTER.mask(self._token.mask(f"{type(exc).__name__}: {exc}"))
         return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
 
     def _require_bot(self) -> Bot:

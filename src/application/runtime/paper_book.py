@@ -2,27 +2,32 @@
 
 Every scan first closes the trades whose take-profit, stop or holding time was reached since the
 last scan, then marks the rest to market and, when equity has crossed a floor, closes them all
-(blocking new signals is not enough once a floor is crossed). Each close is written with the
-guard state it produced in one unit of work; one that cannot be written is left open in memory
+(blocking new signals is not enough once a floor is crossed). Each close is an order to the
+broker, whose fill is booked into the account; it is written with the guard state it produced in
+one unit of work. A close the broker refuses, or that cannot be written, is left open in memory
 and found again on the next scan, because exits are a pure function of the candles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import ParamSpec
 
 import attrs
 
 from application.data.ports import CandleSource
-from application.runtime.ports import RiskBookUnitOfWork
+from application.runtime.ports import Broker, RiskBookUnitOfWork
+from domain.execution.fills import Fill, Rejection
 from domain.execution.instruments import Instruments
-from domain.execution.paper import ExitReason, PaperClose, PaperExit, close_paper_position, find_exit
+from domain.execution.paper import ExitReason, PaperClose, PaperExit, book_close, find_exit
 from domain.market.candles import Pair
 from domain.risk import Position, RiskSettings, account_status, mark_to_market
 from domain.risk.emission import GuardState, record_outcome, with_account
 from domain.risk.trade_check import AccountStatus
 from domain.stats.outcomes import Result, TradeOutcome
+
+_P = ParamSpec("_P")
 
 
 @attrs.frozen
@@ -33,18 +38,29 @@ class ClosedTrade:
 
 
 @attrs.frozen
+class RefusedClose:
+    """The broker refused the close or could not be asked: the trade stays open, tried again next scan."""
+
+    position: Position
+    exit: PaperExit
+    reason: str
+
+
+@attrs.frozen
 class Settlement:
     state: GuardState
     closed: tuple[ClosedTrade, ...]
     status: AccountStatus
     problems: tuple[str, ...] = ()  # candles of open positions that could not be read: equity is not known
+    refused: tuple[RefusedClose, ...] = ()
 
 
 class PaperBook:
-    def __init__(self, *, source: CandleSource, book: RiskBookUnitOfWork, instruments: Instruments,
+    def __init__(self, *, source: CandleSource, book: RiskBookUnitOfWork, broker: Broker, instruments: Instruments,
                  risk: RiskSettings, max_hold: timedelta) -> None:
         self._source = source
         self._book = book
+        self._broker = broker
         self._instruments = instruments
         self._risk = risk
         self._max_hold = max_hold
@@ -53,16 +69,17 @@ class PaperBook:
         problems: list[str] = []
         exits = sorted((e for e in (self._exit(p, now, problems) for p in state.account.positions) if e is not None),
                        key=lambda e: (e.at, e.position_id))
-        state, closed = self._close_all(state, exits)
+        closed: list[ClosedTrade] = []
+        refused: list[RefusedClose] = []
+        state = self._close_all(state, exits, closed, refused)
         marks = self._marks(state.account.positions, now, problems)
         state = with_account(state, mark_to_market(state.account, marks, now))
         status = account_status(state.account, now, self._risk)
         if status.must_close and state.account.positions:
             floor_exits = [PaperExit(p.position_id, ExitReason.FLOOR, now, p.mark) for p in state.account.positions]
-            state, more = self._close_all(state, floor_exits)
-            closed += more
+            state = self._close_all(state, floor_exits, closed, refused)
             status = account_status(state.account, now, self._risk)
-        return Settlement(state, tuple(closed), status, tuple(dict.fromkeys(problems)))
+        return Settlement(state, tuple(closed), status, tuple(dict.fromkeys(problems)), tuple(refused))
 
     def _exit(self, position: Position, now: datetime, problems: list[str]) -> PaperExit | None:
         deadline = position.opened_at + self._max_hold
@@ -90,14 +107,20 @@ class PaperBook:
                 marks[pair] = float(window.close[-1])
         return marks
 
-    def _close_all(self, state: GuardState, exits: Sequence[PaperExit]) -> tuple[GuardState, list[ClosedTrade]]:
-        closed: list[ClosedTrade] = []
+    def _close_all(self, state: GuardState, exits: Sequence[PaperExit], closed: list[ClosedTrade],
+                   refused: list[RefusedClose]) -> GuardState:
+        """Close each exit through the broker; returns the state after those that were filled and
+        written, appending every close to ``closed`` and every refusal to ``refused``."""
         for paper_exit in exits:
             position = state.account.position(paper_exit.position_id)
+            fill = ask_broker(self._broker.close, position, paper_exit)
+            if isinstance(fill, Rejection):
+                refused.append(RefusedClose(position, paper_exit, fill.reason))
+                continue
             spec = self._instruments.spec_for(position.pair)
-            close = close_paper_position(state.account, paper_exit, spec)
-            outcome = _outcome(close, spec.spread_p90_bps, spec.slippage_p90_bps)
-            after = record_outcome(with_account(state, close.account), paper_exit.at, close.pnl)
+            close = book_close(state.account, paper_exit, fill, spec)
+            outcome = _outcome(close, fill, spec.slippage_p90_bps)
+            after = record_outcome(with_account(state, close.account), fill.at, close.pnl)
             try:
                 self._book.record_outcome(outcome, after)
             except Exception as exc:  # the store is down: keep the trade open and try again next scan
@@ -105,20 +128,29 @@ class PaperBook:
                 continue
             state = after
             closed.append(ClosedTrade(close, outcome))
-        return state, closed
+        return state
 
 
-def _outcome(close: PaperClose, spread_bps: float, slippage_bps: float) -> TradeOutcome:
-    held = close.exit.at - close.position.opened_at
+def ask_broker(order: Callable[_P, Fill | Rejection], *args: _P.args, **kwargs: _P.kwargs) -> Fill | Rejection:
+    """Place ``order``; a broker that cannot be asked (network, SDK error) answers as a refusal, so
+    the runtime logs it and goes on instead of losing the scan."""
+    try:
+        return order(*args, **kwargs)
+    except Exception as exc:
+        return Rejection(f"{type(exc).__name__}: {exc}")
+
+
+def _outcome(close: PaperClose, fill: Fill, slippage_expected_bps: float) -> TradeOutcome:
+    held = fill.at - close.position.opened_at  # when the broker closed it (a paper fill: at the exit itself)
     return TradeOutcome(
         signal_id=close.position.position_id,
         result=Result.WIN if close.pnl > 0 else Result.LOSS,
-        exit_time=close.exit.at,
+        exit_time=fill.at,
         exit_price=close.fill,
         r_realized=close.r_multiple,
         time_to_tp_sl_seconds=held.total_seconds(),
-        # paper fills pay the p90 costs the guard sized for: the expected case, by construction
-        slippage_bps=slippage_bps,
-        slippage_expected_bps=slippage_bps,
-        spread_bps=spread_bps,
+        # the costs the broker reports against the p90 the guard sized for (paper pays exactly those)
+        slippage_bps=fill.slippage_bps,
+        slippage_expected_bps=slippage_expected_bps,
+        spread_bps=fill.spread_bps,
     )

@@ -4,7 +4,7 @@ trader's control changes (kill switch, thresholds) and equity snapshots.
 The unit of work writes a signal, or a closed trade, together with the guard state that consumed
 it, in one transaction: after a crash either both are there or neither is.
 
-Also where signals go out: the notifier and the broker.
+Also where signals go out: the notifier, and the broker that fills them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from typing import Protocol
 
 import attrs
 
+from domain.execution.fills import Fill, Rejection
+from domain.execution.paper import PaperExit
 from domain.market.candles import require_utc
+from domain.risk.account import Position
 from domain.risk.emission import GuardState
 from domain.signals.signal import Signal
 from domain.stats.outcomes import TradeOutcome
@@ -91,11 +94,23 @@ class Notifier(Protocol):
 
 
 class Broker(Protocol):
-    """Where live signals are executed. Dry-run signals never reach a broker."""
+    """Executes the orders of the signals the guard let through: the paper broker in dry-run,
+    MT5 or MetaApi live. One path for all, so the account books paper and live fills alike.
+
+    Orders are fill-or-kill at market: the answer is a Fill for the whole size or a Rejection,
+    never a partial fill. A refusal is a Rejection, not an exception; an exception means the
+    broker could not be asked, and the caller treats it as a rejection. The broker does not keep
+    the account the FTMO guard reads: the use case books each fill into the domain's account.
+    """
 
     @property
     def name(self) -> str: ...
 
-    def submit(self, signal: Signal, size: float) -> str:
-        """Place the order and return the broker's order id."""
+    def open(self, signal: Signal, lots: float) -> Fill | Rejection:
+        """Open ``lots`` of ``signal.pair`` in its direction, with its stop and take-profit.
+        Idempotent per ``signal.signal_id``: asked again, a broker must not open a second position."""
+        ...
+
+    def close(self, position: Position, exit: PaperExit) -> Fill | Rejection:
+        """Close all of ``position`` for ``exit.reason`` at ``exit.level`` (the order price before costs)."""
         ...

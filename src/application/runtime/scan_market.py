@@ -2,14 +2,14 @@
 
 Each scan: settle the paper account (exits, marks, floors) -> per pair: fresh closed candles ->
 prediction -> tier with hysteresis -> the emission guard (domain.risk.emission.evaluate_emission: kill
-switch, floors, rate limits, backoff, sizing) -> record the signal with the guard state it
-consumed in one unit of work -> notify. A signal that cannot be recorded is never announced.
+switch, floors, rate limits, backoff, sizing) -> the broker fills the order (fill-or-kill) and the
+fill is booked into the account -> record the signal with the guard state it consumed in one unit
+of work -> notify. A signal the broker refuses, or that cannot be recorded, is never announced.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import Enum
@@ -20,10 +20,11 @@ from application.data.ports import CandleSource
 from application.models.ports import Predictor
 from application.runtime.alerts import AlertThrottle, format_alert
 from application.runtime.messages import format_signal
-from application.runtime.paper_book import ClosedTrade, PaperBook
-from application.runtime.ports import EquitySnapshot, Notifier, RiskBookUnitOfWork
+from application.runtime.paper_book import ClosedTrade, PaperBook, RefusedClose, ask_broker
+from application.runtime.ports import Broker, EquitySnapshot, Notifier, RiskBookUnitOfWork
+from domain.execution.fills import Fill, Rejection
 from domain.execution.instruments import Instruments
-from domain.execution.paper import open_paper_position
+from domain.execution.paper import book_open
 from domain.market.candles import CandleWindow, Pair
 from domain.market.indicators import wilder_atr
 from domain.risk import Account
@@ -53,6 +54,7 @@ class Status(Enum):
     UNCONFIRMED = "unconfirmed"  # above a threshold, waiting for the hysteresis to confirm it
     IN_POSITION = "in_position"  # the pair's last signal is still open
     DENIED = "denied"
+    REJECTED = "rejected"  # allowed by the guard, refused by the broker (or the broker could not be asked)
     DUPLICATE = "duplicate"
     STORE_FAILED = "store_failed"
 
@@ -104,20 +106,26 @@ class ScanReport:
     account: AccountStatus
     state: GuardState
     store_error: str | None = None
+    refused_closes: tuple[RefusedClose, ...] = ()
 
 
 class ScanMarket:
+    """``timer`` reads seconds for the latency of each pair's scan (time.perf_counter in the
+    runtime): injected, so that the use case reads no clock of its own."""
+
     def __init__(self, *, source: CandleSource, predictor: Predictor, book: RiskBookUnitOfWork, notifier: Notifier,
-                 config: ScanConfig, controls: Callable[[], Controls] = Controls,
-                 instruments: Instruments | None = None) -> None:
+                 broker: Broker, config: ScanConfig, timer: Callable[[], float],
+                 controls: Callable[[], Controls] = Controls, instruments: Instruments | None = None) -> None:
         self._source = source
         self._predictor = predictor
         self._book = book
         self._notifier = notifier
+        self._broker = broker
         self._config = config
+        self._timer = timer
         self._controls = controls
         self._instruments = instruments or config.emission.instruments
-        self._paper = PaperBook(source=source, book=book, instruments=self._instruments,
+        self._paper = PaperBook(source=source, book=book, broker=broker, instruments=self._instruments,
                                 risk=config.emission.risk, max_hold=config.max_hold)
         self._throttle = AlertThrottle()
         self._state: GuardState | None = None
@@ -129,16 +137,16 @@ class ScanMarket:
         state = settled.state
         outcomes = []
         for pair in self._config.pairs:
-            started = time.perf_counter()
+            started = self._timer()
             if settled.problems:  # an open position cannot be marked: equity is unknown, so nothing is emitted
                 outcome = self._invalid(pair, now, settled.problems)
             else:
                 outcome, state = self._scan_pair(pair, now, state, controls)
-            outcomes.append(attrs.evolve(outcome, latency_ms=(time.perf_counter() - started) * 1000))
+            outcomes.append(attrs.evolve(outcome, latency_ms=(self._timer() - started) * 1000))
         state = attrs.evolve(state, as_of=now)
         store_error = self._save(state, now)
         self._state = state
-        return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error)
+        return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error, settled.refused)
 
     def _current_state(self, now: datetime) -> GuardState:
         if self._state is not None:
@@ -230,14 +238,25 @@ class ScanMarket:
                                reasons=tuple(str(r) for r in decision.reasons),
                                rules=tuple(r.rule for r in decision.reasons), alerts=decision.alerts), state
         signal = attrs.evolve(signal, size=decision.size)
-        after = record_emission(state, candidate, now, config)
+        fill = ask_broker(self._broker.open, signal, decision.size)
+        if isinstance(fill, Rejection):  # nothing was filled: the state stays as if the signal never came
+            return ScanOutcome(signal.pair, Status.REJECTED, now, signal=signal, prediction=prediction,
+                               reasons=(f"{self._broker.name}: {fill.reason}",)), state
+        return self._record(signal, prediction, fill, record_emission(state, candidate, now, config), state, now)
+
+    def _record(self, signal: Signal, prediction: Prediction, fill: Fill, emitted: GuardState, before: GuardState,
+                now: datetime) -> tuple[ScanOutcome, GuardState]:
+        """Book the fill and write the signal with the state it produced in one unit of work;
+        announce it only once written."""
         spec = self._instruments.spec_for(signal.pair)
-        after = with_account(after, open_paper_position(after.account, signal, decision.size, spec))
+        after = with_account(emitted, book_open(emitted.account, signal, fill, spec.contract_size))
         try:
             stored = self._book.record_signal(signal, after)
-        except Exception as exc:  # any store failure: the signal must not be announced
+        except Exception as exc:
+            # any store failure: the signal must not be announced, and its fill is not booked (the
+            # paper broker keeps nothing; a live adapter must reconcile the position it opened)
             return ScanOutcome(signal.pair, Status.STORE_FAILED, now, signal=signal, prediction=prediction,
-                               reasons=(f"{type(exc).__name__}: {exc}",)), state
+                               reasons=(f"{type(exc).__name__}: {exc}",)), before
         if not stored:
             # recorded by an earlier run of the same replay: replay it into the state, announce nothing
             return ScanOutcome(signal.pair, Status.DUPLICATE, now, signal=signal, prediction=prediction), after

@@ -5,6 +5,10 @@ stop is touched by a later 1-minute candle, or until ``max_hold`` has passed, an
 with p90 costs again. A candle that touches both levels counts as the stop (the path inside a
 minute is unknown, so the conservative reading wins). The same functions serve the runtime, the
 backtest and the challenge simulator, so all three book trades alike.
+
+The fill (``paper_open_fill``, ``paper_close_fill``) is the broker's part: the runtime reaches it
+through its Broker port, whose paper adapter calls these. Booking a fill into the account
+(``book_open``, ``book_close``) is the same for every broker, paper or live.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from enum import StrEnum
 import attrs
 import numpy as np
 
+from domain.execution.fills import Fill
 from domain.execution.instruments import InstrumentSpec
 from domain.market.candles import MINUTE_MS, CandleWindow, Direction, datetime_to_ms, ms_to_datetime, require_utc
 from domain.risk.account import Account, Position, close_position, open_position
@@ -55,15 +60,27 @@ class PaperClose:
     r_multiple: float
 
 
-def open_paper_position(account: Account, signal: Signal, lots: float, spec: InstrumentSpec) -> Account:
-    """Fill ``signal`` at its entry with p90 costs; the opening commission enters equity at once."""
-    fill = spec.fill_price(signal.entry, signal.direction, opening=True)
+def paper_open_fill(signal: Signal, lots: float, spec: InstrumentSpec) -> Fill:
+    """The paper fill of ``signal``: at its entry and time, paying the p90 costs the guard sized for."""
+    price = spec.fill_price(signal.entry, signal.direction, opening=True)
+    return Fill(price, lots, spec.commission(price, lots), signal.created_at, spec.spread_p90_bps,
+                spec.slippage_p90_bps)
+
+
+def book_open(account: Account, signal: Signal, fill: Fill, contract_size: float) -> Account:
+    """Book a broker's fill of ``signal`` (paper or live) into the account the guard watches; the
+    opening commission enters equity at once."""
     position = Position(
-        position_id=signal.signal_id, pair=signal.pair, direction=signal.direction, lots=lots, entry=fill,
-        mark=signal.entry, contract_size=spec.contract_size, opened_at=signal.created_at, stop=signal.stop_loss,
-        commission=spec.commission(fill, lots), take_profit=signal.take_profit,
+        position_id=signal.signal_id, pair=signal.pair, direction=signal.direction, lots=fill.lots, entry=fill.price,
+        mark=signal.entry, contract_size=contract_size, opened_at=fill.at, stop=signal.stop_loss,
+        commission=fill.commission, take_profit=signal.take_profit,
     )
-    return open_position(account, position, signal.created_at)
+    return open_position(account, position, fill.at)
+
+
+def open_paper_position(account: Account, signal: Signal, lots: float, spec: InstrumentSpec) -> Account:
+    """Fill ``signal`` on paper and book it: for callers without a broker (tests, simulations)."""
+    return book_open(account, signal, paper_open_fill(signal, lots, spec), spec.contract_size)
 
 
 def find_exit(position: Position, window: CandleWindow, max_hold: timedelta) -> PaperExit | None:
@@ -109,14 +126,26 @@ def _close_time(window: CandleWindow, i: int) -> datetime:
     return ms_to_datetime(int(window.open_time_ms[i]) + MINUTE_MS)
 
 
-def close_paper_position(account: Account, exit: PaperExit, spec: InstrumentSpec) -> PaperClose:
+def paper_close_fill(position: Position, exit: PaperExit, spec: InstrumentSpec) -> Fill:
+    """The paper fill closing all of ``position`` at the exit's level and time, with p90 costs."""
+    price = spec.fill_price(exit.level, position.direction, opening=False)
+    return Fill(price, position.lots, spec.commission(price, position.lots), exit.at, spec.spread_p90_bps,
+                spec.slippage_p90_bps)
+
+
+def book_close(account: Account, exit: PaperExit, fill: Fill, spec: InstrumentSpec) -> PaperClose:
+    """Book a broker's closing fill; ``spec`` prices the 1R the guard sized the trade for."""
     position = account.position(exit.position_id)
-    fill = spec.fill_price(exit.level, position.direction, opening=False)
-    closing_commission = spec.commission(fill, position.lots)
-    closed = close_position(account, position.position_id, fill, exit.at, closing_commission)
-    pnl = position.price_pnl(fill) + position.swap - position.commission - closing_commission
+    closed = close_position(account, position.position_id, fill.price, fill.at, fill.commission)
+    pnl = position.price_pnl(fill.price) + position.swap - position.commission - fill.commission
     one_r = _planned_loss(position, spec)
-    return PaperClose(closed, position, exit, fill, pnl, pnl / one_r if one_r > 0 else 0.0)
+    return PaperClose(closed, position, exit, fill.price, pnl, pnl / one_r if one_r > 0 else 0.0)
+
+
+def close_paper_position(account: Account, exit: PaperExit, spec: InstrumentSpec) -> PaperClose:
+    """Close on paper and book it: for callers without a broker (tests, simulations)."""
+    fill = paper_close_fill(account.position(exit.position_id), exit, spec)
+    return book_close(account, exit, fill, spec)
 
 
 def _planned_loss(position: Position, spec: InstrumentSpec) -> float:

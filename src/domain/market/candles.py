@@ -101,11 +101,13 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def _as_float(values: object) -> FloatArray:
+def as_float_array(values: object) -> FloatArray:
+    """attrs converter of a float column: a contiguous float64 array."""
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
-def _as_int(values: object) -> IntArray:
+def as_int_array(values: object) -> IntArray:
+    """attrs converter of an integer column (epoch milliseconds): a contiguous int64 array."""
     return np.ascontiguousarray(values, dtype=np.int64)
 
 
@@ -117,12 +119,12 @@ class CandleWindow:
     """
 
     pair: Pair
-    open_time_ms: IntArray = attrs.field(converter=_as_int)
-    open: FloatArray = attrs.field(converter=_as_float)
-    high: FloatArray = attrs.field(converter=_as_float)
-    low: FloatArray = attrs.field(converter=_as_float)
-    close: FloatArray = attrs.field(converter=_as_float)
-    volume: FloatArray = attrs.field(converter=_as_float)
+    open_time_ms: IntArray = attrs.field(converter=as_int_array)
+    open: FloatArray = attrs.field(converter=as_float_array)
+    high: FloatArray = attrs.field(converter=as_float_array)
+    low: FloatArray = attrs.field(converter=as_float_array)
+    close: FloatArray = attrs.field(converter=as_float_array)
+    volume: FloatArray = attrs.field(converter=as_float_array)
 
     def __attrs_post_init__(self) -> None:
         n = len(self.open_time_ms)

@@ -19,15 +19,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from domain.market.candles import FloatArray, IntArray
+from domain.market.candles import FloatArray, IntArray, as_float_array
 from domain.market.quality import COLUMNS, Mask, Ohlcv, sort_unique
 from domain.market.quality_merge import MergeOutcome, merge_candles
 
 EXTRA_COLUMNS = ("quote_volume", "trades", "taker_buy_volume")
-
-
-def _as_float(values: object) -> FloatArray:
-    return np.ascontiguousarray(values, dtype=np.float64)
 
 
 @attrs.frozen(eq=False)
@@ -35,9 +31,9 @@ class OhlcvExtras(Ohlcv):
     """Candles with the optional kline fields (NaN where unknown). Trade counts are held as
     float64 so that unknown can be NaN; counts below 2**53 are exact."""
 
-    quote_volume: FloatArray = attrs.field(converter=_as_float)
-    trades: FloatArray = attrs.field(converter=_as_float)
-    taker_buy_volume: FloatArray = attrs.field(converter=_as_float)
+    quote_volume: FloatArray = attrs.field(converter=as_float_array)
+    trades: FloatArray = attrs.field(converter=as_float_array)
+    taker_buy_volume: FloatArray = attrs.field(converter=as_float_array)
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()

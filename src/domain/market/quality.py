@@ -15,31 +15,23 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from domain.market.candles import MINUTE_MS, CandleWindow, FloatArray, IntArray, Pair
+from domain.market.candles import MINUTE_MS, CandleWindow, FloatArray, IntArray, Pair, as_float_array, as_int_array
 from domain.market.quality_time import Gap, find_gaps, implausible_ms, missing_minutes
 
 COLUMNS = ("open_time_ms", "open", "high", "low", "close", "volume")
 Mask = npt.NDArray[np.bool_]
 
 
-def _as_int(values: object) -> IntArray:
-    return np.ascontiguousarray(values, dtype=np.int64)
-
-
-def _as_float(values: object) -> FloatArray:
-    return np.ascontiguousarray(values, dtype=np.float64)
-
-
 @attrs.frozen(eq=False)
 class Ohlcv:
     """Columns of 1-minute candles of one pair; open times in epoch milliseconds, UTC."""
 
-    open_time_ms: IntArray = attrs.field(converter=_as_int)
-    open: FloatArray = attrs.field(converter=_as_float)
-    high: FloatArray = attrs.field(converter=_as_float)
-    low: FloatArray = attrs.field(converter=_as_float)
-    close: FloatArray = attrs.field(converter=_as_float)
-    volume: FloatArray = attrs.field(converter=_as_float)
+    open_time_ms: IntArray = attrs.field(converter=as_int_array)
+    open: FloatArray = attrs.field(converter=as_float_array)
+    high: FloatArray = attrs.field(converter=as_float_array)
+    low: FloatArray = attrs.field(converter=as_float_array)
+    close: FloatArray = attrs.field(converter=as_float_array)
+    volume: FloatArray = attrs.field(converter=as_float_array)
 
     def __attrs_post_init__(self) -> None:
         n = len(self.open_time_ms)

@@ -1,15 +1,21 @@
-"""Helpers shared by the subcommands: settings loading with exit code 2 on bad settings."""
+"""Helpers shared by the subcommands: settings loading with exit code 2 on bad settings, the time
+option type, and the container the data and features commands build from their options."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from entrypoints.settings import LoadedSettings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -35,5 +41,42 @@ def fail_with_problems(exc: SettingsError) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
+
+
 def echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, indent=2, default=str, sort_keys=False))
+
+
+class UtcTime(click.ParamType[datetime]):
+    """An ISO date or datetime; one without an offset is UTC, one with an offset is moved to UTC."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date or datetime (e.g. 2021-07-09 or 2021-07-09T12:00)", param, ctx)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+UTC_TIME = UtcTime()
+
+
+def data_dir_container(data_dir: Path, binance_base_url: str | None = None) -> Container:
+    """The root container for the data and features commands. They take their folder (and Binance
+    URL) from options, never from the settings file, so a broken store.url elsewhere does not stop
+    them: the root is built from the embedded defaults plus those options."""
+    import attrs
+
+    from entrypoints.container import build_container
+    from entrypoints.settings import Settings
+
+    defaults = Settings()
+    candles = attrs.evolve(defaults.candles, data_dir=str(data_dir),
+                           binance_base_url=binance_base_url or defaults.candles.binance_base_url)
+    return build_container(attrs.evolve(defaults, candles=candles))

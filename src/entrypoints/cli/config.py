@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from domain.redaction import MASK, mask_url
+from domain.security.redaction import MASK, mask_url
 from entrypoints.cli.common import echo_json, settings_from_context
 from entrypoints.settings.loader import display_value
 from entrypoints.settings.sources import SECRET_KEYS, effective_values

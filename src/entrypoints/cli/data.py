@@ -6,12 +6,15 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from domain.features.splits import DEFAULT_HORIZON, resolve_embargo
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, data_dir_container, echo_json, json_option
+
+if TYPE_CHECKING:
+    from entrypoints.container import DataContainer
 
 DEFAULT_PAIRS = "BTCUSDT,ETHUSDT,BNBUSDT"
 DEFAULT_HORIZON_MINUTES = int(DEFAULT_HORIZON / timedelta(minutes=1))
@@ -21,10 +24,6 @@ def _data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="DATA_DIR",
                         default="data", show_default=True,
                         help="Data folder (env DATA_DIR); candles live under <data-dir>/candles/.")(command)
-
-
-def _json_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
 
 
 def _pairs_option(default: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -52,21 +51,8 @@ def _parse_pair(text: str | None, option: str) -> Any:
     return chosen[0]
 
 
-def _parse_time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2020-01-01 or 2020-01-01T12:00)",
-                                 param_hint=option) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _store(data_dir: Path) -> Any:
-    from adapters.parquet import ParquetCandleStore
-
-    return ParquetCandleStore.in_data_dir(data_dir)
+def _data(data_dir: Path, base_url: str | None = None) -> DataContainer:
+    return data_dir_container(data_dir, base_url).data()
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> None:
@@ -82,24 +68,24 @@ def data() -> None:
 
 @data.command()
 @_pairs_option(DEFAULT_PAIRS)
-@click.option("--start", required=True, help="First open time to fetch (ISO, UTC), e.g. 2020-01-01.")
-@click.option("--end", help="Stop before this time (ISO, UTC). Default: now.")
+@click.option("--start", required=True, type=UTC_TIME, help="First open time to fetch (ISO, UTC), e.g. 2020-01-01.")
+@click.option("--end", type=UTC_TIME, help="Stop before this time (ISO, UTC). Default: now.")
 @click.option("--base-url", envvar="BINANCE_BASE_URL", default="https://api.binance.com", show_default=True,
               help="Binance REST endpoint (env BINANCE_BASE_URL).")
 @_data_dir_option
-@_json_option
-def download(pairs: str, start: str, end: str | None, base_url: str, data_dir: Path, as_json: bool) -> None:
+@json_option
+def download(pairs: str, start: datetime, end: datetime | None, base_url: str, data_dir: Path, as_json: bool) -> None:
     """Download closed candles from Binance REST: only the minutes of [start, end) the store
     lacks (after its end, before its start, and the holes inside). A downloaded candle that
     differs from the stored one keeps the stored value, is listed, and makes the exit code 1."""
     from application.data.ingest_report import describe_download
 
     chosen = _parse_pairs(pairs) or []
-    start_at = _parse_time(start, "--start") or datetime.now(UTC)
-    end_at = _parse_time(end, "--end") or datetime.now(UTC)
-    if start_at >= end_at:
+    end = end or datetime.now(UTC)
+    if start >= end:
         raise click.BadParameter("--start must be before --end", param_hint="--start")
-    reports, error = run_download(chosen, start_at, end_at, base_url, _store(data_dir), show_progress=not as_json)
+    reports, error = run_download(_data(data_dir, base_url), chosen, start, end,
+                                  show_progress=not as_json)
     if as_json:
         echo_json({"pairs": reports, "error": error})
     else:
@@ -120,7 +106,7 @@ def download(pairs: str, start: str, end: str | None, base_url: str, data_dir: P
               help="ohlcv: header open_time,open,high,low,close,volume; binance: data.binance.vision 12 columns.")
 @click.option("--skip-bad-rows", is_flag=True, help="Import the good rows and report how many were skipped.")
 @_data_dir_option
-@_json_option
+@json_option
 def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_rows: bool, data_dir: Path,
             as_json: bool) -> None:
     """Import candle files (folders: every *.csv, *.csv.gz and *.zip inside). Nothing is written
@@ -133,8 +119,10 @@ def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_row
     files = expand_paths(paths)
     if not files:
         _fail("no candle files found in " + ", ".join(map(str, paths)), EXIT_USAGE)
+    data = _data(data_dir)
     try:
-        report = ImportCandles(SniffingReader(layout), _store(data_dir))([str(f) for f in files], skip_bad_rows, chosen)
+        report = ImportCandles(data.file_reader(layout=layout), data.candle_store())([str(f) for f in files],
+                                                                                    skip_bad_rows, chosen)
     except DataError as exc:
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
@@ -153,17 +141,18 @@ def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_row
               help="Returns beyond this many robust deviations are flagged as extreme.")
 @click.option("--max-gaps", type=int, default=50, show_default=True, help="Gaps listed per pair in text output.")
 @_data_dir_option
-@_json_option
+@json_option
 def validate(pairs: str | None, extreme_mads: float, max_gaps: int, data_dir: Path, as_json: bool) -> None:
     """Check the stored candles: gaps, duplicates, grid, OHLC, volume, extreme returns."""
     from application.data.ingest_report import describe_quality, quality_payload
     from application.data.ingest_validate import validate_store
     from domain.market.quality import QualityThresholds
 
-    store = _store(data_dir)
-    reports = validate_store(store, _parse_pairs(pairs), QualityThresholds(extreme_return_mads=extreme_mads))
+    data = _data(data_dir)
+    thresholds = QualityThresholds(extreme_return_mads=extreme_mads)
+    reports = validate_store(data.candle_store(), _parse_pairs(pairs), thresholds)
     if not reports:
-        _fail(f"no candles stored under {store.root}")
+        _fail(f"no candles stored under {data.candle_folder()}")
     if as_json:
         echo_json({p.symbol: quality_payload(r) for p, r in reports.items()})
     else:
@@ -176,13 +165,13 @@ def validate(pairs: str | None, extreme_mads: float, max_gaps: int, data_dir: Pa
 @data.command(name="list")
 @_pairs_option(None)
 @_data_dir_option
-@_json_option
+@json_option
 def list_(pairs: str | None, data_dir: Path, as_json: bool) -> None:
     """Coverage per pair and month."""
     from application.data.ingest_report import coverage_payload, describe_coverage
     from application.data.ingest_validate import coverage_by_month
 
-    payload = coverage_payload(coverage_by_month(_store(data_dir), _parse_pairs(pairs)))
+    payload = coverage_payload(coverage_by_month(_data(data_dir).candle_store(), _parse_pairs(pairs)))
     if as_json:
         echo_json(payload)
     else:
@@ -201,11 +190,11 @@ def list_(pairs: str | None, data_dir: Path, as_json: bool) -> None:
               help="Gap between periods; at least --horizon, which is the default.")
 @click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Share of a period's minutes that must be stored for it to be usable.")
-@click.option("--now", "now_text", help="End of the test period (ISO, UTC). Default: now.")
+@click.option("--now", type=UTC_TIME, help="End of the test period (ISO, UTC). Default: now.")
 @_data_dir_option
-@_json_option
+@json_option
 def splits(pairs: str | None, rolling: bool, train_months: int, validate_months: int, step_months: int,
-           horizon_minutes: int, embargo_minutes: int | None, min_coverage: float, now_text: str | None,
+           horizon_minutes: int, embargo_minutes: int | None, min_coverage: float, now: datetime | None,
            data_dir: Path, as_json: bool) -> None:
     """Walk-forward periods (train 2020-2023, validation 2024, test 2025-) or rolling windows,
     with the rows each period holds per pair; periods with too little data are flagged. Exits 1
@@ -215,16 +204,16 @@ def splits(pairs: str | None, rolling: bool, train_months: int, validate_months:
 
     horizon = timedelta(minutes=horizon_minutes)
     embargo = _embargo(embargo_minutes, horizon)
-    store = _store(data_dir)
+    data = _data(data_dir)
+    store = data.candle_store()
     chosen = _parse_pairs(pairs) or store.pairs()
     spec = RollingSpec(train_months, validate_months, step_months) if rolling else None
-    now = _parse_time(now_text, "--now") or datetime.now(UTC)
-    plans = plan_splits(store, chosen, now, spec, embargo, min_coverage, horizon) if chosen else []
+    plans = plan_splits(store, chosen, now or datetime.now(UTC), spec, embargo, min_coverage, horizon) if chosen else []
     if as_json:
         echo_json(splits_payload(plans))
     elif plans:
         click.echo(describe_splits(plans))
-    _fail_unless_usable(bool(chosen), plans, store.root)
+    _fail_unless_usable(bool(chosen), plans, data.candle_folder())
 
 
 def _fail_unless_usable(any_pair: bool, plans: list[Any], root: Path) -> None:
@@ -258,58 +247,24 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-class SniffingReader:
-    """Chooses the reader per file: zip archives and header-less files are data.binance.vision
-    klines, files with a header are plain OHLCV."""
-
-    def __init__(self, layout: str = "auto") -> None:
-        from adapters.binance import BinanceArchiveReader
-        from adapters.files import OhlcvCsvReader
-
-        self._archive = BinanceArchiveReader()
-        self._ohlcv = OhlcvCsvReader()
-        self._layout = layout
-
-    def read(self, path: str, pair: Any = None) -> Any:
-        reader = self._archive if self._is_archive(Path(path)) else self._ohlcv
-        return reader.read(path, pair)
-
-    def _is_archive(self, path: Path) -> bool:
-        if self._layout != "auto":
-            return self._layout == "binance"
-        if path.suffix == ".zip":
-            return True
-        import gzip
-
-        from application.data.ports import CandleFileError
-
-        try:
-            with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
-                first = handle.read(1)
-        except (OSError, EOFError) as exc:
-            raise CandleFileError(f"{path}: cannot be read ({exc})") from exc
-        return first.isdigit()
-
-
-def run_download(pairs: list[Any], start: datetime, end: datetime, base_url: str, store: Any,
+def run_download(data: DataContainer, pairs: list[Any], start: datetime, end: datetime,
                  show_progress: bool) -> tuple[list[dict[str, Any]], str]:
     """Download each pair in turn with a progress bar; the first failure stops the rest."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from adapters.binance import BinanceKlineFeed, BinanceRestClient
     from application.data.ingest_download import DownloadCandles
     from application.data.ingest_report import download_payload
     from application.data.ports import DataError
     from domain.market.candles import datetime_to_ms
 
-    client = BinanceRestClient(base_url)
-    use_case = DownloadCandles(BinanceKlineFeed(client), store)
     start_ms, end_ms = datetime_to_ms(start), datetime_to_ms(end)
     reports: list[dict[str, Any]] = []
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f} min"),
                TimeRemainingColumn())
     try:
-        with Progress(*columns, disable=not show_progress, console=_stderr_console()) as progress:
+        with data.kline_feed() as feed, \
+                Progress(*columns, disable=not show_progress, console=_stderr_console()) as progress:
+            use_case = DownloadCandles(feed, data.candle_store())
             for pair in pairs:
                 ranges = use_case.missing(pair, start_ms, end_ms)
                 total = sum(hi - lo for lo, hi in ranges) // 60_000
@@ -325,8 +280,6 @@ def run_download(pairs: list[Any], start: datetime, end: datetime, base_url: str
         return reports, str(exc)
     except OSError as exc:
         return reports, f"the store could not be written ({exc})"
-    finally:
-        client.close()
     return reports, ""
 
 

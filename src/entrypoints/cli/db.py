@@ -10,17 +10,17 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from domain.redaction import mask_url, scrub
-from entrypoints.cli.common import EXIT_FAILURE, echo_json, settings_from_context
+from domain.security.redaction import mask_url, scrub
+from entrypoints.cli.common import EXIT_FAILURE, echo_json, json_option, settings_from_context
 from entrypoints.settings.store_url import url_secrets
 
-
-def _json_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
+if TYPE_CHECKING:
+    from entrypoints.container import StoreContainer
+    from entrypoints.settings import Settings
 
 
 def _report(payload: dict[str, Any], as_json: bool, text: str) -> None:
@@ -35,20 +35,24 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_FAILURE)
 
 
-def _store_url(ctx: click.Context) -> str:
-    return settings_from_context(ctx).settings.store.url
+def _open(ctx: click.Context) -> tuple[Settings, StoreContainer]:
+    """The settings and the store's container; nothing connects until a command asks for an adapter."""
+    from entrypoints.container import build_container
+
+    settings = settings_from_context(ctx).settings
+    return settings, build_container(settings).store()
 
 
 def _guarded(action: Callable[[], Any], url: str) -> Any:
     """Run ``action``, turning expected failures into one masked line and exit 1."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from adapters.sql.backup import BackupError
-    from adapters.sql.retention import ArchiveError
+    from entrypoints.container.store import maintenance_errors
 
+    expected: tuple[type[Exception], ...] = (*maintenance_errors(), OSError)
     try:
         return action()
-    except (BackupError, ArchiveError, OSError) as exc:
+    except expected as exc:
         _fail(_masked(str(exc), url))
     except SQLAlchemyError as exc:
         # the driver's own message, without the statement and parameters SQLAlchemy appends
@@ -67,19 +71,17 @@ def db() -> None:
 
 
 @db.command()
-@_json_option
+@json_option
 @click.pass_context
 def upgrade(ctx: click.Context, as_json: bool) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
-    from adapters.sql import create_engine
-    from adapters.sql import upgrade as upgrade_schema
-
-    url = _store_url(ctx)
+    settings, store = _open(ctx)
+    url = settings.store.url
 
     def run() -> None:
-        engine = create_engine(url)
+        engine = store.engine()
         try:
-            upgrade_schema(engine)
+            store.upgraded_engine()
         finally:
             engine.dispose()
 
@@ -90,14 +92,13 @@ def upgrade(ctx: click.Context, as_json: bool) -> None:
 @db.command()
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Backup file to write (Postgres: pg_dump custom format; SQLite: a database copy).")
-@_json_option
+@json_option
 @click.pass_context
 def backup(ctx: click.Context, out: Path, as_json: bool) -> None:
     """Write a consistent backup of the store to a file (atomically)."""
-    from adapters.sql.backup import backup as run_backup
-
-    url = _store_url(ctx)
-    path = _guarded(lambda: run_backup(url, out), url)
+    settings, store = _open(ctx)
+    url = settings.store.url
+    path = _guarded(lambda: store.backup(out), url)
     size = path.stat().st_size
     _report({"store": mask_url(url), "path": str(path), "bytes": size}, as_json,
             f"backed up {mask_url(url)} to {path} ({size} bytes)")
@@ -106,16 +107,15 @@ def backup(ctx: click.Context, out: Path, as_json: bool) -> None:
 @db.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@_json_option
+@json_option
 @click.pass_context
 def restore(ctx: click.Context, path: Path, yes: bool, as_json: bool) -> None:
     """Replace the store's contents with a backup written by `tradeai db backup`."""
-    from adapters.sql.backup import restore as run_restore
-
-    url = _store_url(ctx)
+    settings, store = _open(ctx)
+    url = settings.store.url
     if not yes:
         click.confirm(f"Replace every table of {mask_url(url)} with {path}?", abort=True, err=True)
-    _guarded(lambda: run_restore(url, path), url)
+    _guarded(lambda: store.restore(path), url)
     _report({"store": mask_url(url), "restored_from": str(path)}, as_json,
             f"restored {mask_url(url)} from {path}")
 
@@ -125,23 +125,20 @@ def restore(ctx: click.Context, path: Path, yes: bool, as_json: bool) -> None:
               help="Archive dry-run rows whose entry time is older than this many days.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Archive folder (default: <candles.data_dir>/archive).")
-@_json_option
+@json_option
 @click.pass_context
 def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json: bool) -> None:
     """Move old dry-run rows to parquet, then delete them. Live rows, patterns and deployments stay."""
-    from adapters.sql import create_engine
-    from adapters.sql.retention import archive_dryrun
-
-    settings = settings_from_context(ctx).settings
+    settings, store = _open(ctx)
     url = settings.store.url
     folder = out if out is not None else Path(settings.candles.data_dir) / "archive"
     now = datetime.now(UTC)
     cutoff = now - timedelta(days=older_than_days)
 
     def run() -> Any:
-        engine = create_engine(url)
+        engine = store.engine()
         try:
-            return archive_dryrun(engine, cutoff, folder, now)
+            return store.archive(cutoff, folder, now)
         finally:
             engine.dispose()
 
@@ -191,11 +188,10 @@ def _stats_text(payload: dict[str, Any]) -> str:
 @db.command()
 @click.option("--now", "now_text", default=None, help="End of the windows, ISO time (default: now).")
 @click.option("--mode", type=click.Choice(["dryrun", "live"]), default=None, help="Only one mode (default: both).")
-@_json_option
+@json_option
 @click.pass_context
 def stats(ctx: click.Context, now_text: str | None, mode: str | None, as_json: bool) -> None:
     """Win rate and average R over the last 7 and 30 days, by tier, session and model (the bot's /stats)."""
-    from adapters.sql import SqlPatternRepository, SqlPerformanceQueries, create_engine
     from application.stats.report import build_stats
     from domain.signals.signal import Mode
 
@@ -205,11 +201,11 @@ def stats(ctx: click.Context, now_text: str | None, mode: str | None, as_json: b
         raise click.BadParameter(f"not an ISO time: {now_text!r}", param_hint="--now") from None
     if now.tzinfo is None:
         raise click.BadParameter("give a time with an offset, e.g. 2021-07-10T18:00Z", param_hint="--now")
-    url = _store_url(ctx)
+    settings, store = _open(ctx)
+    url = settings.store.url
 
     def run() -> Any:
-        engine = create_engine(url)
-        return build_stats(SqlPerformanceQueries(engine), SqlPatternRepository(engine), now.astimezone(UTC),
+        return build_stats(store.performance_queries(), store.pattern_repository(), now.astimezone(UTC),
                            mode=Mode(mode) if mode else None)
 
     payload = _stats_payload(_guarded(run, url))

@@ -6,11 +6,15 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json
+from domain.market.candles import Pair, datetime_to_ms
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, data_dir_container, echo_json, json_option
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container, DataContainer
 
 
 def _data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -20,19 +24,17 @@ def _data_dir_option(command: Callable[..., Any]) -> Callable[..., Any]:
                              "<data-dir>/features.")(command)
 
 
-def _json_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
-
-
 def _pairs_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT (default: all stored).")(command)
 
 
 def _fit_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option("--fit-end", help="End of the fit window (ISO, UTC). Default: end of the default "
-                                              "training period (2024-01-01 minus the embargo).")(command)
-    return click.option("--fit-start", help="Start of the fit window, which alone fits the normalizer and the "
-                                            "regime thresholds (ISO, UTC). Default: 2020-01-01.")(command)
+    command = click.option("--fit-end", type=UTC_TIME,
+                           help="End of the fit window (ISO, UTC). Default: end of the default training period "
+                                "(2024-01-01 minus the embargo).")(command)
+    return click.option("--fit-start", type=UTC_TIME,
+                        help="Start of the fit window, which alone fits the normalizer and the regime thresholds "
+                             "(ISO, UTC). Default: 2020-01-01.")(command)
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> None:
@@ -40,24 +42,11 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> None:
     sys.exit(code)
 
 
-def _parse_time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2021-01-01 or 2021-01-01T12:00)",
-                                 param_hint=option) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _pairs(text: str | None, store: Any) -> list[Any]:
-    from domain.market.candles import Pair
-
+def _pairs(text: str | None, data: DataContainer) -> list[Pair]:
     if not text:
-        stored: list[Any] = store.pairs()
+        stored = data.candle_store().pairs()
         if not stored:
-            _fail(f"no candles stored under {store.root}; run `tradeai data import` first", EXIT_USAGE)
+            _fail(f"no candles stored under {data.candle_folder()}; run `tradeai data import` first", EXIT_USAGE)
         return stored
     try:
         return [Pair.parse(p) for p in text.split(",") if p.strip()]
@@ -65,37 +54,36 @@ def _pairs(text: str | None, store: Any) -> list[Any]:
         raise click.BadParameter(str(exc), param_hint="--pairs") from None
 
 
-def _fit_window(fit_start: str | None, fit_end: str | None) -> tuple[int, int]:
+def _fit_window(fit_start: datetime | None, fit_end: datetime | None) -> tuple[int, int]:
     from domain.features.splits import default_split
-    from domain.market.candles import datetime_to_ms
 
     train = default_split(datetime.now(UTC)).periods[0]
-    start = _parse_time(fit_start, "--fit-start") or train.start
-    end = _parse_time(fit_end, "--fit-end") or train.end
+    start = fit_start or train.start
+    end = fit_end or train.end
     if end <= start:
         raise click.BadParameter("--fit-end must be after --fit-start", param_hint="--fit-end")
     return datetime_to_ms(start), datetime_to_ms(end)
 
 
+class _Inputs(NamedTuple):
+    """What build and check-leakage both start from: the container, the pairs, the fit window and
+    the span of open times, both in epoch milliseconds."""
+
+    container: Container
+    pairs: list[Pair]
+    fit: tuple[int, int]
+    span: tuple[int | None, int | None]
+
+
+def _inputs(data_dir: Path, pairs: str | None, fit_start: datetime | None, fit_end: datetime | None,
+            start: datetime | None, end: datetime | None) -> _Inputs:
+    container = data_dir_container(data_dir)
+    chosen = _pairs(pairs, container.data())
+    return _Inputs(container, chosen, _fit_window(fit_start, fit_end), (_ms(start), _ms(end)))
+
+
 def _ms(moment: datetime | None) -> int | None:
-    from domain.market.candles import datetime_to_ms
-
     return None if moment is None else datetime_to_ms(moment)
-
-
-class StoreProvenance:
-    """CandleProvenance over the parquet candle store's partition manifests."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-
-    def partition_hashes(self, pair: Any, start_ms: int | None, end_ms: int | None) -> dict[str, str]:
-        from domain.market.candles import ms_to_datetime
-
-        first = None if start_ms is None else f"{ms_to_datetime(start_ms):%Y-%m}"
-        last = None if end_ms is None else f"{ms_to_datetime(end_ms - 1):%Y-%m}"
-        months = [m for m in self._store.months(pair) if (first is None or m >= first) and (last is None or m <= last)]
-        return {m: str(self._store.manifest(pair, m)["content_hash"]) for m in months}
 
 
 def code_version() -> str:
@@ -126,8 +114,9 @@ def features() -> None:
 
 @features.command()
 @_pairs_option
-@click.option("--start", help="First open time stored (ISO, UTC). Default: the first stored candle.")
-@click.option("--end", help="Stop before this open time (ISO, UTC). Default: after the last stored candle.")
+@click.option("--start", type=UTC_TIME, help="First open time stored (ISO, UTC). Default: the first stored candle.")
+@click.option("--end", type=UTC_TIME,
+              help="Stop before this open time (ISO, UTC). Default: after the last stored candle.")
 @_fit_options
 @click.option("--horizon", type=click.IntRange(min=1), default=15, show_default=True,
               help="Label horizon in 1-minute bars.")
@@ -140,39 +129,37 @@ def features() -> None:
 @click.option("--force", is_flag=True, help="Replace a different feature set stored under the same name "
                                             "(without it a build never overwrites another set).")
 @_data_dir_option
-@_json_option
-def build(pairs: str | None, start: str | None, end: str | None, fit_start: str | None, fit_end: str | None,
-          horizon: int, dead_zone_bps: float, out: Path | None, force: bool, data_dir: Path, as_json: bool) -> None:
+@json_option
+def build(pairs: str | None, start: datetime | None, end: datetime | None, fit_start: datetime | None,
+          fit_end: datetime | None, horizon: int, dead_zone_bps: float, out: Path | None, force: bool, data_dir: Path,
+          as_json: bool) -> None:
     """Build a feature set; rebuilding from the same candles and options gives the same content hash
     and leaves the stored set untouched ("unchanged")."""
-    from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
-    from adapters.parquet import ParquetCandleStore
     from application.features.build import BuildFeatures, BuildRequest, Existing
     from application.features.ports import FeatureSetError
     from domain.features.labels import LabelSpec
 
-    candles = ParquetCandleStore.in_data_dir(data_dir)
-    chosen = _pairs(pairs, candles)
-    fit_start_ms, fit_end_ms = _fit_window(fit_start, fit_end)
+    inputs = _inputs(data_dir, pairs, fit_start, fit_end, start, end)
     now = datetime.now(UTC)
     if out is not None and out.suffix != ".parquet":
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
-    store = ParquetFeatureStore(out.parent) if out else ParquetFeatureStore.in_data_dir(data_dir)
+    context = inputs.container.features()
+    folder = out.parent if out else context.feature_folder()
     name = out.stem if out else f"features_{now:%Y-%m-%d}"
     # an explicit file is refused when taken; the dated default name is numbered instead
     existing = Existing.REPLACE if force else Existing.REFUSE if out else Existing.NUMBER
     try:
-        request = BuildRequest(name, tuple(chosen), fit_start_ms, fit_end_ms, _ms(_parse_time(start, "--start")),
-                               _ms(_parse_time(end, "--end")), labels=LabelSpec(horizon, dead_zone_bps),
-                               existing=existing)
-        use_case = BuildFeatures(candles, PandasFeatureCalculator(), store, StoreProvenance(candles),
+        request = BuildRequest(name, tuple(inputs.pairs), *inputs.fit, *inputs.span,
+                               labels=LabelSpec(horizon, dead_zone_bps), existing=existing)
+        use_case = BuildFeatures(inputs.container.data().candle_store(), context.calculator(),
+                                 context.feature_store(folder=folder), context.provenance(),
                                  code_version=code_version())
-        with _progress(not as_json, len(chosen)) as advance:
+        with _progress(not as_json, len(inputs.pairs)) as advance:
             report = use_case(request, now, advance)
     except FeatureSetError as exc:
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
-        _fail(f"the feature set could not be written under {store.root} ({exc})")
+        _fail(f"the feature set could not be written under {folder} ({exc})")
     from application.features.report import build_payload, describe_build
 
     payload = build_payload(report)
@@ -188,15 +175,16 @@ def build(pairs: str | None, start: str | None, end: str | None, fit_start: str 
               help="Folder of feature sets to list instead of <data-dir>/features (e.g. the folder of a "
                    "build --out).")
 @_data_dir_option
-@_json_option
+@json_option
 def list_(verify: bool, folder: Path | None, data_dir: Path, as_json: bool) -> None:
     """The feature sets under <data-dir>/features (or --dir)."""
-    from adapters.features import ParquetFeatureStore
     from application.features.manifest import content_hash, data_digest
     from application.features.ports import FeatureSetError
     from application.features.report import describe_list, list_row
 
-    store = ParquetFeatureStore(folder) if folder else ParquetFeatureStore.in_data_dir(data_dir)
+    context = data_dir_container(data_dir).features()
+    folder = folder or context.feature_folder()
+    store = context.feature_store(folder=folder)
     rows, broken = [], False
     for name in store.names():
         try:
@@ -211,47 +199,44 @@ def list_(verify: bool, folder: Path | None, data_dir: Path, as_json: bool) -> N
     if as_json:
         echo_json(rows)
     else:
-        click.echo(describe_list(rows) or f"no feature sets under {store.root}")
+        click.echo(describe_list(rows) or f"no feature sets under {folder}")
     if broken:
         sys.exit(EXIT_FAILURE)
 
 
 @features.command(name="check-leakage")
 @_pairs_option
-@click.option("--start", help="First open time checked (ISO, UTC). Default: the first stored candle.")
-@click.option("--end", help="Stop before this open time (ISO, UTC).")
+@click.option("--start", type=UTC_TIME, help="First open time checked (ISO, UTC). Default: the first stored candle.")
+@click.option("--end", type=UTC_TIME, help="Stop before this open time (ISO, UTC).")
 @_fit_options
 @click.option("--samples", type=click.IntRange(min=1), default=10, show_default=True,
               help="Random bars T per pair.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @_data_dir_option
-@_json_option
-def check_leakage(pairs: str | None, start: str | None, end: str | None, fit_start: str | None,
-                  fit_end: str | None, samples: int, seed: int, data_dir: Path, as_json: bool) -> None:
+@json_option
+def check_leakage(pairs: str | None, start: datetime | None, end: datetime | None, fit_start: datetime | None,
+                  fit_end: datetime | None, samples: int, seed: int, data_dir: Path, as_json: bool) -> None:
     """Prove that the stored columns (normalized features, calendar, sessions, regime, row
     selection) at or before random bars T do not change when the candles after T are removed or
     perturbed, that the fit reads the fit window only, and that another label spec leaves every
     feature unchanged. Exit 1 when any check fails."""
-    from adapters.features import PandasFeatureCalculator
-    from adapters.parquet import ParquetCandleStore
     from application.features.leakage import CheckLeakage, LeakageCase
     from application.features.ports import FeatureSetError
     from application.features.report import describe_leakage, leakage_payload
 
-    candles = ParquetCandleStore.in_data_dir(data_dir)
-    chosen = _pairs(pairs, candles)
-    fit_start_ms, fit_end_ms = _fit_window(fit_start, fit_end)
-    start_ms, end_ms = _ms(_parse_time(start, "--start")), _ms(_parse_time(end, "--end"))
-    check = CheckLeakage(PandasFeatureCalculator())
+    inputs = _inputs(data_dir, pairs, fit_start, fit_end, start, end)
+    candles = inputs.container.data().candle_store()
+    check = CheckLeakage(inputs.container.features().calculator())
     cases: list[LeakageCase] = []
+    chosen = inputs.pairs
     with _progress(not as_json, len(chosen)) as advance:
         for done, pair in enumerate(chosen):
             advance(pair.symbol, done, len(chosen))
-            loaded = candles.load(pair, start_ms, end_ms)
+            loaded = candles.load(pair, *inputs.span)
             if len(loaded) < 2:
                 _fail(f"{pair}: fewer than 2 candles stored in the range", EXIT_USAGE)
             try:
-                cases += check(pair, loaded, fit_start_ms, fit_end_ms, samples, seed).cases
+                cases += check(pair, loaded, *inputs.fit, samples, seed).cases
             except FeatureSetError as exc:
                 _fail(str(exc), EXIT_USAGE)
         advance("", len(chosen), len(chosen))

@@ -10,11 +10,16 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, settings_from_context
+
+if TYPE_CHECKING:
+    from application.runtime.scan_market import Controls
+    from entrypoints.container import StoreContainer
+    from entrypoints.settings import Settings
 
 
 def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -22,25 +27,25 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     sys.exit(code)
 
 
-def _open(ctx: click.Context) -> tuple[Any, Any]:
-    from domain.redaction import mask_url
+def _open(ctx: click.Context) -> tuple[Settings, StoreContainer]:
+    from domain.security.redaction import mask_url
     from entrypoints.container import build_container
     from entrypoints.store_wait import store_error
 
     settings = settings_from_context(ctx).settings
-    container = build_container(settings)
+    store = build_container(settings).store()
     try:
-        container.engine()
+        store.upgraded_engine()
     except Exception as exc:  # the database is down or the URL is wrong
         _fail(f"cannot open the store at {mask_url(settings.store.url)}: {store_error(exc)}")
-    return settings, container
+    return settings, store
 
 
-def _controls(settings: Any, container: Any) -> Any:
+def _controls(settings: Settings, store: StoreContainer) -> Controls:
     from application.runtime.controls import current_controls
     from entrypoints.runtime_main import default_controls
 
-    return current_controls(default_controls(settings), container.control_repository(), settings.guards.kill_switch)
+    return current_controls(default_controls(settings), store.control_repository(), settings.guards.kill_switch)
 
 
 @click.group()
@@ -51,13 +56,13 @@ def guard() -> None:
 def _change(ctx: click.Context, key: str, value: str, reason: str, changed_by: str | None, as_json: bool) -> None:
     from application.runtime.controls import ControlError, set_control
 
-    settings, container = _open(ctx)
+    settings, store = _open(ctx)
     try:
-        set_control(container.control_repository(), _controls(settings, container), key, value,
+        set_control(store.control_repository(), _controls(settings, store), key, value,
                     changed_by=changed_by or getpass.getuser(), now=datetime.now(UTC), reason=reason)
     except ControlError as exc:
         _fail(str(exc), EXIT_USAGE)
-    after = _controls(settings, container)
+    after = _controls(settings, store)
     if as_json:
         echo_json(_controls_payload(after))
         return
@@ -120,14 +125,15 @@ def _account_payload(state: Any, settings: Any) -> dict[str, Any] | None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """The controls in force, their recent changes and the guarded account."""
-    settings, container = _open(ctx)
-    controls = _controls(settings, container)
-    changes = container.control_repository().history(limit=10)
-    state = container.risk_book().load_state()
-    payload = {"account_name": container.account_name(), "controls": _controls_payload(controls),
-               "account": _account_payload(state, settings),
-               "changes": [{"key": c.key, "value": c.value, "by": c.changed_by, "at": c.changed_at.isoformat(),
-                            "reason": c.reason} for c in changes]}
+    settings, store = _open(ctx)
+    controls = _controls(settings, store)
+    changes = store.control_repository().history(limit=10)
+    state = store.risk_book().load_state()
+    payload: dict[str, Any] = {
+        "account_name": store.account(), "controls": _controls_payload(controls),
+        "account": _account_payload(state, settings),
+        "changes": [{"key": c.key, "value": c.value, "by": c.changed_by, "at": c.changed_at.isoformat(),
+                     "reason": c.reason} for c in changes]}
     if as_json:
         echo_json(payload)
         return

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import signal as signals
 import sys
-from datetime import UTC, datetime
+import threading
+from datetime import datetime
 from pathlib import Path
 
 import attrs
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, settings_from_context
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, echo_json, settings_from_context
 from entrypoints.settings import LoadedSettings, Settings, SettingsError
 from entrypoints.settings.loader import revalidate
-
-
-def _parse_time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2021-07-09 or 2021-07-09T12:00)",
-                                 param_hint=option) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _apply_options(loaded: LoadedSettings, replay: tuple[Path, ...], pairs: str | None, speed: str | None,
@@ -52,13 +42,14 @@ def _apply_options(loaded: LoadedSettings, replay: tuple[Path, ...], pairs: str 
 @click.option("--replay", "replay", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Candle CSV file or folder to replay (repeatable). Default: candles.replay_paths.")
 @click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT. Default: the pairs setting.")
-@click.option("--start", help="Market time to start (ISO, UTC). Default: one day before --until.")
-@click.option("--until", help="Market time to stop (ISO, UTC). Default: the last minute every pair covers.")
+@click.option("--start", type=UTC_TIME, help="Market time to start (ISO, UTC). Default: one day before --until.")
+@click.option("--until", type=UTC_TIME,
+              help="Market time to stop (ISO, UTC). Default: the last minute every pair covers.")
 @click.option("--speed", help="Replay speed: 'max' or a factor of real time (60 = a minute per second).")
 @click.option("--source", type=click.Choice(["replay", "binance"]), help="Candle source (overrides settings).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (messages go to stderr).")
 @click.pass_context
-def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: str | None, until: str | None,
+def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: datetime | None, until: datetime | None,
         speed: str | None, source: str | None, as_json: bool) -> None:
     """Run the signal runtime: scan every pair each scan interval of market time, guard,
     record and announce the signals. Dry-run by default; Ctrl-C or SIGTERM stops it after the
@@ -68,11 +59,10 @@ def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: 
 
     loaded = settings_from_context(ctx)
     settings = _apply_options(loaded, replay, pairs, speed, source)
-    start_at, until_at = _parse_time(start, "--start"), _parse_time(until, "--until")
-    if start_at and until_at and start_at > until_at:
+    if start and until and start > until:
         raise click.BadParameter("--start must not be after --until", param_hint="--start")
     try:
-        summary = run_runtime(settings, start=start_at, until=until_at, json_output=as_json,
+        summary = run_runtime(settings, start=start, until=until, json_output=as_json,
                               install_signal_handlers=_install_handlers)
     except RuntimeFailure as exc:
         click.echo(f"error: {exc}", err=True)
@@ -85,9 +75,9 @@ def run(ctx: click.Context, replay: tuple[Path, ...], pairs: str | None, start: 
         click.echo(describe_summary(summary))
 
 
-def _install_handlers(stop: object) -> None:
+def _install_handlers(stop: threading.Event) -> None:
     def handler(signum: int, _: object) -> None:
-        stop.set()  # type: ignore[attr-defined]
+        stop.set()
 
     signals.signal(signals.SIGINT, handler)
     signals.signal(signals.SIGTERM, handler)

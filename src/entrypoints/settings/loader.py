@@ -12,7 +12,7 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
-from domain.redaction import MASK, mask_url
+from domain.security.redaction import MASK, mask_url
 from entrypoints.settings.checks import semantic_problems
 from entrypoints.settings.issue import Issue
 from entrypoints.settings.schema import Settings

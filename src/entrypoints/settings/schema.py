@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from domain.redaction import mask_url
+from domain.security.redaction import mask_url
 from entrypoints.settings.secret import Secret
 
 Mode = Literal["dryrun", "live"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from domain.redaction import MASK
+from domain.security.redaction import MASK
 
 
 @attrs.frozen(repr=False)

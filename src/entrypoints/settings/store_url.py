@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from domain.redaction import is_secret_name
+from domain.security.redaction import is_secret_name
 
 # scheme -> store.backend; plain postgresql is read with psycopg 3 (see adapters.sql.engine)
 BACKEND_OF_SCHEME = {"sqlite": "sqlite", "postgresql": "postgres", "postgresql+psycopg": "postgres"}

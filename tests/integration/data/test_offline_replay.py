@@ -8,17 +8,20 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 from structlog.testing import capture_logs
 
 from adapters.parquet import ParquetCandleSource, ParquetCandleStore
-from application.data.ports import DataError
+from application.data.ports import DataError, KlineFeed
 from domain.market.candles import Pair, datetime_to_ms
 from domain.market.quality import Ohlcv
 from entrypoints.candle_bootstrap import RuntimeFailure, replay_store
+from entrypoints.container import DataContainer, build_container
 from entrypoints.settings import Settings
 from entrypoints.settings.schema import CandleSettings
 from tests.fakes.candles import make_candles
@@ -44,6 +47,13 @@ def settings_for(tmp_path: Path, *pairs: str) -> Settings:
     return Settings(pairs=pairs, candles=candles)
 
 
+def data_with_feed(settings: Settings, feed: KlineFeed) -> DataContainer:
+    """The data context with the Binance feed replaced by ``feed`` (whatever top_up_only asks)."""
+    data = build_container(settings).data()
+    data.kline_feed.override(providers.Object(nullcontext(feed)))
+    return data
+
+
 def fill(tmp_path: Path, pair: str) -> None:
     ParquetCandleStore.in_data_dir(tmp_path / "data").merge(Pair(pair), make_candles(300, START), "test")
 
@@ -52,7 +62,8 @@ def test_a_failed_top_up_replays_the_filled_store_with_a_warning(tmp_path: Path)
     fill(tmp_path, "BTCUSDT")
     feed = UnreachableFeed()
     with capture_logs() as logs:
-        source = replay_store(settings_for(tmp_path, "BTCUSDT"), feed)
+        settings = settings_for(tmp_path, "BTCUSDT")
+        source = replay_store(data_with_feed(settings, feed), settings)
     assert feed.asked == ["BTCUSDT"]
     assert isinstance(source, ParquetCandleSource)
     warning = next(e for e in logs if e["event"] == "bootstrap_fetch_failed")
@@ -62,7 +73,8 @@ def test_a_failed_top_up_replays_the_filled_store_with_a_warning(tmp_path: Path)
 def test_a_pair_missing_from_the_store_is_a_usage_error_that_says_what_works(tmp_path: Path) -> None:
     fill(tmp_path, "BTCUSDT")
     with pytest.raises(RuntimeFailure) as failure:
-        replay_store(settings_for(tmp_path, "BTCUSDT", "ETHUSDT"), UnreachableFeed())
+        settings = settings_for(tmp_path, "BTCUSDT", "ETHUSDT")
+        replay_store(data_with_feed(settings, UnreachableFeed()), settings)
     message = str(failure.value)
     assert failure.value.usage
     assert "no stored candles for ETHUSDT" in message and "network error" in message

@@ -17,6 +17,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._up = True
         self._stopped = threading.Event()
+        self.refused = threading.Event()  # set once a client has been turned away while cut
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
 
     @property
@@ -56,6 +57,7 @@ class TcpProxy:
                 up = self._up
             if not up:
                 client.close()
+                self.refused.set()
                 continue
             try:
                 upstream = socket.create_connection(self._target, timeout=2)

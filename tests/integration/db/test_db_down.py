@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from adapters.sql import SqlRiskBook, SqlSignalRepository, create_engine, upgrade
 from application.runtime.scan_market import ScanConfig, ScanMarket, Status
@@ -37,8 +39,9 @@ def test_scans_fail_to_store_while_the_database_is_unreachable_and_recover_after
         # connection through the proxy exists when it is cut, and the signals come after
         scan = ScanMarket(source=ArrayCandleSource({BTC: random_walk(START, 300, seed=5)}),
                           predictor=FixedPredictor(Direction.LONG, 0.75), book=SqlRiskBook(engine, "dryrun"),
-                          notifier=notifier, config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN,
-                                                               hysteresis=HysteresisSettings(confirm_scans=2)))
+                          notifier=notifier, broker=PaperBroker(), timer=time.perf_counter,
+                          config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN,
+                                            hysteresis=HysteresisSettings(confirm_scans=2)))
         minute = iter(range(60, 300))
 
         def scan_once():

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+from adapters.brokers.paper import PaperBroker
 from adapters.clock import ReplayClock
 from adapters.replay import ArrayCandleSource
 from application.runtime.loop import Runtime, align_up
@@ -28,7 +30,7 @@ def test_align_up_snaps_to_the_interval_grid() -> None:
 def build(stop: threading.Event, clock: ReplayClock, book: InMemoryRiskBook):
     return ScanMarket(
         source=ArrayCandleSource({BTC: random_walk(START, 600)}), predictor=FixedPredictor(), book=book,
-        notifier=RecordingNotifier(),
+        notifier=RecordingNotifier(), broker=PaperBroker(), timer=time.perf_counter,
         config=ScanConfig(pairs=(BTC,), mode=Mode.DRYRUN, hysteresis=HysteresisSettings(1)),
     )
 

@@ -4,10 +4,12 @@ that is not a price, an open position that cannot be marked. Each is a denial ci
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 
+from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from application.runtime.scan_market import ScanConfig, ScanMarket, Status
 from domain.market.candles import CandleWindow, Direction
@@ -40,7 +42,7 @@ class RawPredictor(FixedPredictor):
 def scan_over(series: dict, predictor=None, pairs=(BTC,)):
     book, notifier = InMemoryRiskBook(), RecordingNotifier()
     scan = ScanMarket(source=ArrayCandleSource(series), predictor=predictor or FixedPredictor(Direction.LONG, 0.75),
-                      book=book, notifier=notifier,
+                      book=book, notifier=notifier, broker=PaperBroker(), timer=time.perf_counter,
                       config=ScanConfig(pairs=pairs, mode=Mode.DRYRUN, hysteresis=HysteresisSettings(1)))
     return scan, book, notifier
 
@@ -89,6 +91,7 @@ def test_an_open_position_that_cannot_be_marked_stops_every_pair_and_the_scan_su
     # two minutes on, BTC's latest candle is NaN: the open BTC trade cannot be valued, so equity is unknown
     scan2 = ScanMarket(source=ArrayCandleSource({BTC: with_value(btc, "close", LAST + 2, float("nan")), ETH: eth}),
                        predictor=FixedPredictor(Direction.LONG, 0.75), book=book, notifier=notifier,
+                       broker=PaperBroker(), timer=time.perf_counter,
                        config=ScanConfig(pairs=(BTC, ETH), mode=Mode.DRYRUN, hysteresis=HysteresisSettings(1)))
     report = scan2.scan(NOW + timedelta(minutes=2))
     for outcome in report.pairs:

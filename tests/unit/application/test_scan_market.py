@@ -3,11 +3,13 @@ and the unit of work, against in-memory fakes."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 
+from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, Status
 from domain.execution.instruments import Instruments
@@ -27,11 +29,12 @@ NOW = START + timedelta(minutes=120)
 
 
 def make_scan(*, predictor=None, book=None, notifier=None, controls=Controls, pairs=(BTC,), confirm=1, minutes=400,
-              balance=100_000.0):
+              balance=100_000.0, broker=None, timer=time.perf_counter):
     source = ArrayCandleSource({p: random_walk(START, minutes, seed=3 + i) for i, p in enumerate(pairs)})
     scan = ScanMarket(
         source=source, predictor=predictor or FixedPredictor(Direction.LONG, 0.75),
         book=book if book is not None else InMemoryRiskBook(), notifier=notifier or RecordingNotifier(),
+        broker=broker or PaperBroker(), timer=timer,
         config=ScanConfig(pairs=pairs, mode=Mode.DRYRUN, hysteresis=HysteresisSettings(confirm),
                           initial_balance=balance), controls=controls)
     return scan, source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.redaction import is_secret_name, mask_url, mask_urls_in, scrub
+from domain.security.redaction import is_secret_name, mask_url, mask_urls_in, scrub
 
 
 @pytest.mark.parametrize(

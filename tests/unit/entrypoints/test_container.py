@@ -29,12 +29,14 @@ def test_embedded_defaults_build_replay_sqlite_console_paper_baseline(tmp_path: 
 
     write_csv(str(tmp_path / "BTCUSDT.csv"), random_walk(datetime(2024, 1, 1, tzinfo=UTC), 30))
     container = build_container(settings_for(tmp_path))
-    assert isinstance(container.candle_source(), LoadedCandleSource)
-    assert isinstance(container.risk_book(), SqlRiskBook)
-    assert isinstance(container.control_repository(), SqlControlRepository)
-    assert isinstance(container.notifier(), ConsoleNotifier)
-    assert isinstance(container.broker(), PaperBroker)
-    assert isinstance(container.predictor(), BaselineMomentumPredictor)
+    runtime, store = container.runtime(), container.store()
+    assert isinstance(runtime.candle_source(), LoadedCandleSource)
+    assert isinstance(store.risk_book(), SqlRiskBook)
+    assert isinstance(store.control_repository(), SqlControlRepository)
+    assert isinstance(runtime.notifier(), ConsoleNotifier)
+    assert isinstance(runtime.broker(), PaperBroker)
+    assert isinstance(runtime.predictor(), BaselineMomentumPredictor)
+    assert runtime.risk_book() is store.risk_book()  # the runtime records in the store's risk book
     assert (tmp_path / "t.db").exists()
 
 
@@ -44,14 +46,14 @@ def test_telegram_is_built_only_when_selected(tmp_path: Path) -> None:
     base = Settings()
     notifier = attrs.evolve(base.notifier, name="telegram", telegram_bot_token=Secret("1:abc"), telegram_chat_id="7")
     container = build_container(settings_for(tmp_path, notifier=notifier))
-    assert isinstance(container.notifier(), TelegramNotifier)
+    assert isinstance(container.runtime().notifier(), TelegramNotifier)
 
 
 def test_selector_uses_the_settings_value_for_each_port(tmp_path: Path) -> None:
     container = build_container(settings_for(tmp_path, candles=attrs.evolve(Settings().candles, source="binance")))
-    assert container.candle_source.selector() == "binance"
+    assert container.runtime().candle_source.selector() == "binance"
     container = build_container(settings_for(tmp_path))
-    assert container.candle_source.selector() == "replay"
+    assert container.runtime().candle_source.selector() == "replay"
     assert container.account_name() == "replay"  # replays keep their paper account apart
     live_clock = settings_for(tmp_path, candles=attrs.evolve(Settings().candles, source="binance"))
     assert build_container(live_clock).account_name() == "dryrun"
@@ -60,14 +62,26 @@ def test_selector_uses_the_settings_value_for_each_port(tmp_path: Path) -> None:
 def test_fakes_override_adapters(tmp_path: Path) -> None:
     container = build_container(settings_for(tmp_path))
     fake_store, fake_notifier = InMemoryRiskBook(), RecordingNotifier()
-    container.risk_book.override(fake_store)
-    container.notifier.override(fake_notifier)
-    assert container.risk_book() is fake_store
-    assert container.notifier() is fake_notifier
+    container.store().risk_book.override(fake_store)
+    container.runtime().notifier.override(fake_notifier)
+    assert container.store().risk_book() is fake_store
+    assert container.runtime().risk_book() is fake_store  # the runtime reads the overridden store
+    assert container.runtime().notifier() is fake_notifier
     assert not (tmp_path / "t.db").exists()  # the real store was never built
 
 
 def test_unknown_selection_is_refused(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, broker=attrs.evolve(Settings().broker, name="mt5"))
     with pytest.raises(Exception, match="mt5"):
-        build_container(settings).broker()
+        build_container(settings).runtime().broker()
+
+
+def test_each_context_builds_only_what_is_asked_for(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, candles=attrs.evolve(Settings().candles, data_dir=str(tmp_path / "data")))
+    container = build_container(settings)
+    assert container.data().candle_folder() == tmp_path / "data" / "candles"
+    assert container.data().candle_store().pairs() == []
+    assert container.features().feature_store().names() == []
+    assert container.store().account() == "replay"
+    assert not (tmp_path / "t.db").exists()  # no context opened the database
+    assert not (tmp_path / "data").exists()  # nor wrote to the data folder

@@ -34,11 +34,11 @@ def run(tmp_path: Path, stderr: io.StringIO, log_format: str = "auto") -> tuple[
                             candles=attrs.evolve(base.candles, replay_paths=(str(tmp_path),)),
                             log=attrs.evolve(base.log, format=log_format))
     container = build_container(settings)
-    container.predictor.override(FixedPredictor(Direction.LONG, 0.75))
+    container.runtime().predictor.override(FixedPredictor(Direction.LONG, 0.75))
     stdout = io.StringIO()
     try:
         summary = run_runtime(settings, start=START + timedelta(hours=1), until=START + timedelta(hours=5),
-                              json_output=False, container=container, stdout=stdout, stderr=stderr)
+                              json_output=False, root=container, stdout=stdout, stderr=stderr)
     finally:
         structlog.reset_defaults()
     return summary, stdout.getvalue()

@@ -3,12 +3,14 @@ once per kind, pair and hour, routine denials rolled up per market hour."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanOutcome, Status
 from domain.market.candles import Direction, Pair
@@ -16,9 +18,11 @@ from domain.risk.emission import Alert, AlertKind
 from domain.signals.confidence import HysteresisSettings
 from domain.signals.signal import Mode
 from entrypoints.runtime_log import ScanLog, denial_level
+from tests.fakes.broker import RecordingBroker
 from tests.fakes.ports import FixedPredictor, RecordingNotifier
 from tests.fakes.risk_book import InMemoryRiskBook
 from tests.fakes.series import random_walk
+from tests.unit.application.test_scan_market import make_scan
 
 BTC, ETH = Pair("BTCUSDT"), Pair("ETHUSDT")
 START = datetime(2024, 3, 1, tzinfo=UTC)
@@ -41,8 +45,8 @@ def replay(controls: Controls, hours: int, notifier: RecordingNotifier) -> tuple
     """Scan BTC and ETH every 2 minutes for ``hours`` from 01:00, logging every report."""
     source = ArrayCandleSource({p: random_walk(START, 60 * (hours + 2), seed=3 + i) for i, p in enumerate((BTC, ETH))})
     scan = ScanMarket(source=source, predictor=FixedPredictor(Direction.LONG, 0.75), book=InMemoryRiskBook(),
-                      notifier=notifier, config=ScanConfig(pairs=(BTC, ETH), mode=Mode.DRYRUN,
-                                                           hysteresis=HysteresisSettings(1)),
+                      notifier=notifier, broker=PaperBroker(), timer=time.perf_counter,
+                      config=ScanConfig(pairs=(BTC, ETH), mode=Mode.DRYRUN, hysteresis=HysteresisSettings(1)),
                       controls=lambda: controls)
     log = RecordingLog()
     scan_log = ScanLog(log)
@@ -100,3 +104,20 @@ def test_a_denial_a_person_must_act_on_warns_once_per_alert_hour() -> None:
     assert denial_level(outcome("invalid_input", alerts=(alert,)), alerted=False) == "debug"  # a repeat: rolled up
     assert denial_level(outcome("internal_daily_loss", "sizing"), alerted=False) == "warning"  # no alert to count it
     assert denial_level(outcome("kill_switch", alerts=(alert,)), alerted=True) == "warning"
+
+
+def test_broker_refusals_are_errors_naming_the_signal_and_the_reason() -> None:
+    broker = RecordingBroker(PaperBroker())
+    scan, _ = make_scan(broker=broker)
+    now = START + timedelta(hours=2)
+    log = RecordingLog()
+    scan_log = ScanLog(log)
+    broker.refuse_opens = "market closed"
+    scan_log(scan.scan(now))
+    [(level, fields)] = log.events("signal_rejected")
+    assert level == "error" and fields["signal_id"] and "market closed" in fields["reasons"][0]
+    broker.refuse_opens, broker.refuse_closes = None, "no connection"
+    scan_log(scan.scan(now + timedelta(minutes=2)))
+    scan_log(scan.scan(now + timedelta(minutes=92)))
+    [(level, fields)] = log.events("trade_close_refused")
+    assert level == "error" and fields["error"] == "no connection" and fields["signal_id"]

@@ -1,0 +1,45 @@
+"""What a broker answers to an order: a fill or a rejection.
+
+Orders are fill-or-kill, so a fill is always for the whole size asked. ``price`` is the price the
+position was opened or closed at, spread and slippage included; ``commission`` is charged on top.
+``spread_bps`` and ``slippage_bps`` are what the broker reports the fill paid, kept apart so that
+the trade outcome records the costs met rather than the ones the guard assumed.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import attrs
+
+from domain.market.candles import require_utc
+
+
+@attrs.frozen
+class Fill:
+    price: float
+    lots: float
+    commission: float
+    at: datetime
+    spread_bps: float = 0.0
+    slippage_bps: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        # a fill feeds the account the FTMO guard reads: refuse any number it could not rest on
+        if not (math.isfinite(self.price) and self.price > 0 and math.isfinite(self.lots) and self.lots > 0):
+            raise ValueError(f"a fill needs a finite price and lots > 0, got {self.price!r}, {self.lots!r}")
+        for name in ("commission", "spread_bps"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"fill {name} must be finite and >= 0, got {value!r}")
+        if not math.isfinite(self.slippage_bps):  # negative when a live fill came out better than asked
+            raise ValueError(f"fill slippage_bps must be finite, got {self.slippage_bps!r}")
+        require_utc(self.at, "fill at")
+
+
+@attrs.frozen
+class Rejection:
+    """The broker refused the order, or could not be asked: nothing was filled."""
+
+    reason: str

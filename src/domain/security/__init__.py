@@ -1,0 +1,1 @@
+"""Security rules every layer shares: how credentials are recognised and masked (redaction)."""

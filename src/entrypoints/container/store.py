@@ -1,0 +1,102 @@
+"""The store context's adapters: the SQL engine (SQLite or Postgres, from store.url), the risk
+book and runtime controls, the statistics queries, backups and retention."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dependency_injector import containers, providers
+
+from application.runtime.ports import ControlRepository, RiskBookUnitOfWork
+from application.stats.ports import PatternRepository, PerformanceQueries
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:  # sqlalchemy is imported only when a command opens the store
+    from sqlalchemy import Engine
+
+    from adapters.sql.retention import ArchiveResult
+
+
+def _engine(settings: Settings) -> Engine:
+    from adapters.sql import create_engine
+
+    return create_engine(settings.store.url)
+
+
+def _upgraded(engine: Engine) -> Engine:
+    from adapters.sql import upgrade
+
+    upgrade(engine)
+    return engine
+
+
+def _risk_book(engine: Engine, account: str) -> RiskBookUnitOfWork:
+    from adapters.sql import SqlRiskBook
+
+    return SqlRiskBook(engine, account)
+
+
+def _control_repository(engine: Engine) -> ControlRepository:
+    from adapters.sql import SqlControlRepository
+
+    return SqlControlRepository(engine)
+
+
+def _pattern_repository(engine: Engine) -> PatternRepository:
+    from adapters.sql import SqlPatternRepository
+
+    return SqlPatternRepository(engine)
+
+
+def _performance_queries(engine: Engine) -> PerformanceQueries:
+    from adapters.sql import SqlPerformanceQueries
+
+    return SqlPerformanceQueries(engine)
+
+
+def _backup(settings: Settings, out: Path) -> Path:
+    from adapters.sql.backup import backup
+
+    return backup(settings.store.url, out)
+
+
+def _restore(settings: Settings, source: Path) -> None:
+    from adapters.sql.backup import restore
+
+    restore(settings.store.url, source)
+
+
+def _archive(engine: Engine, cutoff: datetime, out_dir: Path, now: datetime) -> ArchiveResult:
+    from adapters.sql.retention import archive_dryrun
+
+    return archive_dryrun(engine, cutoff, out_dir, now)
+
+
+def maintenance_errors() -> tuple[type[Exception], ...]:
+    """The failures a backup, restore or archive reports on purpose (their messages are written for
+    the user), which a command shows in one line rather than a traceback."""
+    from adapters.sql.backup import BackupError
+    from adapters.sql.retention import ArchiveError
+
+    return BackupError, ArchiveError
+
+
+class StoreContainer(containers.DeclarativeContainer):
+    settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
+    # the paper or live account the risk book keeps apart from the others
+    account: providers.Dependency[str] = providers.Dependency(instance_of=str)
+
+    # reads (statistics, retention) use the schema as it is; what records state migrates it first
+    engine: providers.Singleton[Engine] = providers.Singleton(_engine, settings)
+    upgraded_engine: providers.Singleton[Engine] = providers.Singleton(_upgraded, engine)
+    risk_book: providers.Singleton[RiskBookUnitOfWork] = providers.Singleton(_risk_book, upgraded_engine, account)
+    control_repository: providers.Singleton[ControlRepository] = providers.Singleton(_control_repository,
+                                                                                      upgraded_engine)
+    pattern_repository: providers.Singleton[PatternRepository] = providers.Singleton(_pattern_repository, engine)
+    performance_queries: providers.Singleton[PerformanceQueries] = providers.Singleton(_performance_queries, engine)
+    # call backup(out), restore(source), archive(cutoff, out_dir, now)
+    backup: providers.Callable[Path] = providers.Callable(_backup, settings)
+    restore: providers.Callable[None] = providers.Callable(_restore, settings)
+    archive: providers.Callable[ArchiveResult] = providers.Callable(_archive, engine)
