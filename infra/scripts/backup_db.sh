@@ -20,17 +20,8 @@ keep=${BACKUP_KEEP:-14}
 log() { printf '%s backup_db: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 fail() { log "error: $*"; exit 1; }
 
-# Read KEY=VALUE from the env file without sourcing it (it is data, not a script).
-read_env() {
-    local key=$1 line value
-    [[ -r $env_file ]] || return 0
-    line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?${key}=" "$env_file" | tail -n 1) || return 0
-    value=${line#*=}
-    value=${value%$'\r'}
-    value=${value#\"}; value=${value%\"}
-    value=${value#\'}; value=${value%\'}
-    printf '%s' "$value"
-}
+# shellcheck source=infra/scripts/env_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env_lib.sh"
 
 [[ $keep =~ ^[1-9][0-9]*$ ]] || fail "BACKUP_KEEP must be a whole number >= 1, got '$keep'"
 : "${DATABASE_URL:=$(read_env DATABASE_URL)}"
@@ -41,14 +32,7 @@ if [[ -z $STORE_BACKEND ]]; then
 fi
 export DATABASE_URL STORE_BACKEND
 
-if [[ -n ${TRADEAI_BIN:-} ]]; then
-    tradeai_bin=$TRADEAI_BIN
-elif command -v tradeai >/dev/null 2>&1; then
-    tradeai_bin=$(command -v tradeai)
-else
-    tradeai_bin=/opt/tradeai/.venv/bin/tradeai
-fi
-[[ -x $tradeai_bin ]] || fail "tradeai not found at $tradeai_bin (set TRADEAI_BIN)"
+find_tradeai
 
 mkdir -p "$backup_dir"
 exec 9>"$backup_dir/.backup.lock"

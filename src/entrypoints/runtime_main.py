@@ -8,12 +8,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+import attrs
 import structlog
 
 from application.data.ports import CandleSource, Clock
 from application.runtime.controls import controls_reader
 from application.runtime.loop import Runtime
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
+from domain.execution.instruments import Instruments
 from domain.market.candles import Pair
 from domain.signals.signal import Mode
 from entrypoints.candle_bootstrap import build_candle_source, candles_holder
@@ -30,16 +32,18 @@ from entrypoints.store_wait import open_when_up
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    values = [settings.notifier.telegram_bot_token, settings.broker.mt5_password, settings.broker.metaapi_token]
+    values = [settings.notifier.telegram_bot_token, settings.broker.mt5_password, settings.broker.metaapi_token,
+              settings.execution.ticks_password]
     return [v.reveal() for v in values if v is not None] + url_secrets(settings.store.url)
 
 
-def scan_config(settings: Settings) -> ScanConfig:
+def scan_config(settings: Settings, instruments: Instruments | None = None) -> ScanConfig:
     sig = settings.signals
+    emission = emission_config(settings)
     return ScanConfig(
         pairs=tuple(Pair.parse(p) for p in settings.pairs),
         mode=Mode(settings.mode),
-        emission=emission_config(settings),
+        emission=emission if instruments is None else attrs.evolve(emission, instruments=instruments),
         hysteresis=hysteresis(settings),
         initial_balance=settings.risk.initial_balance,
         max_hold=timedelta(minutes=settings.risk.max_hold_minutes),
@@ -69,7 +73,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     if install_signal_handlers is not None:
         install_signal_handlers(stop)
     source = build_candle_source(root, settings)
-    config = scan_config(settings)
+    config = scan_config(settings, _execution_costs(root, log))
     clock, start, until = _clock_and_window(container, settings, source, config.pairs, start, until)
     if terminal.progress is not None:
         terminal.progress.window(start, until)
@@ -98,6 +102,20 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
         _close(container.notifier())
     log.info("runtime_stopped", scans=summary.scans, emitted=summary.emitted, stopped_early=summary.stopped_early)
     return summary_dict(summary, settings, scan_log.alerts_suppressed)
+
+
+def _execution_costs(root: Container, log: Any) -> Instruments:
+    """The instruments the guard sizes with; said once at start, loudly when they are placeholders."""
+    loaded = root.execution().loaded()
+    if loaded.model is None or loaded.problem:
+        log.warning("execution_costs_are_placeholders", problem=loaded.problem or None,
+                    advice="no measured spreads: sizing uses the placeholder p90 costs; run `tradeai exec measure`",
+                    p90_bps={s.base: [s.spread_p90_bps, s.slippage_p90_bps] for s in loaded.instruments.specs})
+    else:
+        log.info("execution_costs_measured", file=str(loaded.path),
+                 p90_bps={s.base: [round(s.spread_p90_bps, 3), round(s.slippage_p90_bps, 3)]
+                          for s in loaded.instruments.specs})
+    return loaded.instruments
 
 
 def _console_stream(container: RuntimeContainer, terminal: Terminal, json_output: bool) -> None:

@@ -121,6 +121,15 @@ class Instruments:
                    if pair.symbol.startswith(s.base) and pair.symbol[len(s.base):] in _QUOTES]
         return max(matches, key=lambda s: len(s.base), default=None)
 
+    def spec_for_base(self, base: str) -> InstrumentSpec:
+        return self.spec_for(Pair(f"{base}USD"))
+
+    def base_of(self, pair: Pair | str) -> str:
+        """The base asset a pair is costed under: BTC/USDT, BTCUSD and BTCUSDT are all BTC."""
+        parsed = pair if isinstance(pair, Pair) else Pair.parse(pair)
+        spec = self.find(parsed)
+        return spec.base if spec is not None else parsed.base
+
     def spec_for(self, pair: Pair) -> InstrumentSpec:
         spec = self.find(pair)
         if spec is None:

@@ -12,12 +12,14 @@ import click
 # name -> "module:attribute" of a click command or group
 SUBCOMMANDS: dict[str, str] = {
     "run": "entrypoints.cli.run:run",
+    "backtest": "entrypoints.cli.backtest:backtest",
     "config": "entrypoints.cli.config:config",
     "data": "entrypoints.cli.data:data",
     "features": "entrypoints.cli.features:features",
     "risk": "entrypoints.cli.risk:risk",
     "db": "entrypoints.cli.db:db",
     "guard": "entrypoints.cli.guard:guard",
+    "exec": "entrypoints.cli.execution:execution",
 }
 
 

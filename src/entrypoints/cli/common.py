@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from entrypoints.settings import LoadedSettings, SettingsError, load_settings
+from entrypoints.settings import LoadedSettings, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -39,6 +39,22 @@ def fail_with_problems(exc: SettingsError) -> NoReturn:
     for problem in exc.problems:
         click.echo(f"  - {problem}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def pairs_option(pairs: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The --pairs list (comma-separated), or ``default`` when not given."""
+    return tuple(p.strip() for p in pairs.split(",") if p.strip()) if pairs else default
+
+
+def revalidated(loaded: LoadedSettings, updated: Settings) -> Settings:
+    """Settings changed by command-line options, checked again: exit 2 listing every problem."""
+    from entrypoints.settings.loader import revalidate
+
+    try:
+        revalidate(loaded, updated)
+    except SettingsError as exc:
+        fail_with_problems(exc)
+    return updated
 
 
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,9 +11,16 @@ from pathlib import Path
 import attrs
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, echo_json, settings_from_context
-from entrypoints.settings import LoadedSettings, Settings, SettingsError
-from entrypoints.settings.loader import revalidate
+from entrypoints.cli.common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    UTC_TIME,
+    echo_json,
+    pairs_option,
+    revalidated,
+    settings_from_context,
+)
+from entrypoints.settings import LoadedSettings, Settings
 
 
 def _apply_options(loaded: LoadedSettings, replay: tuple[Path, ...], pairs: str | None, speed: str | None,
@@ -25,15 +32,8 @@ def _apply_options(loaded: LoadedSettings, replay: tuple[Path, ...], pairs: str 
     if source:
         candles = attrs.evolve(candles, source="binance" if source == "binance" else "replay")
     runtime = attrs.evolve(settings.runtime, speed=speed) if speed else settings.runtime
-    chosen = tuple(p.strip() for p in pairs.split(",") if p.strip()) if pairs else settings.pairs
-    updated = attrs.evolve(settings, candles=candles, runtime=runtime, pairs=chosen)
-    try:
-        revalidate(loaded, updated)
-    except SettingsError as exc:
-        from entrypoints.cli.common import fail_with_problems
-
-        fail_with_problems(exc)
-    return updated
+    updated = attrs.evolve(settings, candles=candles, runtime=runtime, pairs=pairs_option(pairs, settings.pairs))
+    return revalidated(loaded, updated)
 
 
 @click.command()

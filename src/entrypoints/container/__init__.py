@@ -1,5 +1,5 @@
 """The composition root: one container, built from the settings, composed of one sub-container per
-context (data, features, store, runtime). Each provider is typed by the port it serves; only the
+context (data, features, execution, store, runtime). Each provider is typed by the port it serves; only the
 adapter a command asks for is built, and the settings choose which one (providers.Selector).
 Tests override providers with fakes, e.g. ``container.runtime().predictor.override(fake)``; the
 runtime's risk book and controls are the store's, so ``container.store().risk_book.override(fake)``
@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from entrypoints.container.backtest import BacktestContainer
 from entrypoints.container.data import DataContainer
+from entrypoints.container.execution import ExecutionContainer, LoadedExecution
 from entrypoints.container.features import FeaturesContainer
 from entrypoints.container.runtime import RuntimeContainer
 from entrypoints.container.store import StoreContainer
 from entrypoints.settings import Settings
 
-__all__ = ["Container", "DataContainer", "FeaturesContainer", "RuntimeContainer", "StoreContainer",
-           "account_name", "build_container"]
+__all__ = ["BacktestContainer", "Container", "DataContainer", "ExecutionContainer", "FeaturesContainer",
+           "LoadedExecution", "RuntimeContainer", "StoreContainer", "account_name", "build_container"]
 
 
 def account_name(settings: Settings) -> str:
@@ -30,11 +32,14 @@ class Container(containers.DeclarativeContainer):
 
     data: providers.Container[DataContainer] = providers.Container(DataContainer, settings=settings)
     features: providers.Container[FeaturesContainer] = providers.Container(FeaturesContainer, settings=settings)
+    execution: providers.Container[ExecutionContainer] = providers.Container(ExecutionContainer, settings=settings)
+    backtest: providers.Container[BacktestContainer] = providers.Container(
+        BacktestContainer, settings=settings, instruments=execution.instruments)
     store: providers.Container[StoreContainer] = providers.Container(StoreContainer, settings=settings,
                                                                        account=account_name)
     runtime: providers.Container[RuntimeContainer] = providers.Container(
         RuntimeContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
-        control_repository=store.control_repository,
+        control_repository=store.control_repository, instruments=execution.instruments,
     )
 
 

@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 from application.data.ports import CandleSource, Clock
 from application.models.ports import Predictor
 from application.runtime.ports import Broker, ControlRepository, Notifier, RiskBookUnitOfWork
+from domain.execution.instruments import Instruments
 from entrypoints.settings import Settings
 
 
@@ -56,12 +57,11 @@ def _telegram_notifier(settings: Settings) -> Notifier:
     )
 
 
-def _paper_broker(settings: Settings) -> Broker:
+def _paper_broker(instruments: Instruments) -> Broker:
     from adapters.brokers.paper import PaperBroker
-    from entrypoints.settings.domain_config import emission_config
 
     # the catalogue the guard sizes with: paper fills must pay the costs the guard counted on
-    return PaperBroker(emission_config(settings).instruments)
+    return PaperBroker(instruments)
 
 
 def _baseline_predictor() -> Predictor:
@@ -89,6 +89,9 @@ class RuntimeContainer(containers.DeclarativeContainer):
     account_name: providers.Dependency[str] = providers.Dependency(instance_of=str)
     risk_book: providers.Dependency[RiskBookUnitOfWork] = providers.Dependency()
     control_repository: providers.Dependency[ControlRepository] = providers.Dependency()
+    # from the execution context: the catalogue with the measured p90 costs (or the placeholders)
+    instruments: providers.Dependency[Instruments] = providers.Dependency(instance_of=Instruments,
+                                                                          default=Instruments())
 
     stop_event: providers.Singleton[threading.Event] = providers.Singleton(threading.Event)
     # the console notifier's stream (None: stdout when it prints); the runtime points it past its progress line
@@ -106,7 +109,7 @@ class RuntimeContainer(containers.DeclarativeContainer):
     )
     broker: providers.Selector[Broker] = providers.Selector(
         providers.Callable(lambda s: s.broker.name, settings),
-        paper=providers.Singleton(_paper_broker, settings),
+        paper=providers.Singleton(_paper_broker, instruments),
     )
     predictor: providers.Selector[Predictor] = providers.Selector(
         providers.Callable(lambda s: s.predictor.name, settings),

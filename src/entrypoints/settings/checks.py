@@ -31,6 +31,24 @@ def _general_problems(s: Settings) -> list[Issue]:
         problems.append(Issue.at("runtime.speed", "must be 'max' or a positive factor such as 60"))
     if s.candles.bootstrap_days < 1:
         problems.append(Issue.at("candles.bootstrap_days", "must be at least 1"))
+    if not s.backtest.latency_budget_ms >= 0:  # NaN too
+        problems.append(Issue.at("backtest.latency_budget_ms", "must be a number of milliseconds >= 0"))
+    return problems + _execution_problems(s)
+
+
+def _execution_problems(s: Settings) -> list[Issue]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    problems: list[Issue] = []
+    if s.execution.min_samples < 1:
+        problems.append(Issue.at("execution.min_samples", "must be at least 1"))
+    try:
+        ZoneInfo(s.execution.mt5_time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Issue.at("execution.mt5_time_zone", "must be an IANA time zone such as UTC or Europe/Athens"))
+    if s.execution.ticks_login and s.execution.ticks_login == s.broker.mt5_login:
+        problems.append(Issue(("execution.ticks_login", "broker.mt5_login"),
+                              "the tick reader needs its own read-only login, not the trading account's"))
     return problems
 
 

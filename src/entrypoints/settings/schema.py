@@ -115,6 +115,28 @@ class EnsembleSettings:
 
 
 @attrs.frozen
+class ExecutionSettings:
+    """Execution-cost measurement. The tick credentials are a read-only (investor) login of their
+    own, never the trading account's: the nightly job that reads quotes must not be able to trade."""
+
+    # a pair x session with fewer samples takes the pair's pooled figures, then the instrument's defaults
+    min_samples: int = 100
+    # folder of exported MT5 tick files the nightly job measures
+    ticks_dir: str = ""
+    # IANA zone of the times MT5 writes (the broker's server clock); UTC when the export is in UTC
+    mt5_time_zone: str = "UTC"
+    ticks_login: str = ""
+    ticks_password: Secret | None = None
+    ticks_server: str = ""
+
+
+@attrs.frozen
+class BacktestSettings:
+    # a signal decided slower than this reaches the market late: its entry pays the pair's p90 slippage
+    latency_budget_ms: float = 500.0
+
+
+@attrs.frozen
 class Settings:
     mode: Mode = "dryrun"
     seed: int = 42
@@ -130,3 +152,5 @@ class Settings:
     guards: GuardSettings = GuardSettings()
     risk: RiskLimitSettings = RiskLimitSettings()
     ensemble: EnsembleSettings = EnsembleSettings()
+    execution: ExecutionSettings = ExecutionSettings()
+    backtest: BacktestSettings = BacktestSettings()

@@ -70,10 +70,17 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "ENSEMBLE_WEIGHTS": "ensemble.weights",
     "ENSEMBLE_WEIGHTS_WITHOUT_RL": "ensemble.weights_without_rl",
     "CONFIDENCE_BIAS_PP": "ensemble.bias_pp",
+    "EXEC_MIN_SAMPLES": "execution.min_samples",
+    "EXEC_TICKS_DIR": "execution.ticks_dir",
+    "EXEC_MT5_TIME_ZONE": "execution.mt5_time_zone",
+    "EXEC_TICKS_LOGIN": "execution.ticks_login",
+    "EXEC_TICKS_PASSWORD": "execution.ticks_password",
+    "EXEC_TICKS_SERVER": "execution.ticks_server",
+    "LATENCY_BUDGET_MS": "backtest.latency_budget_ms",
 }
 
 SECRET_KEYS = frozenset(
-    {"broker.mt5_password", "broker.metaapi_token", "notifier.telegram_bot_token"}
+    {"broker.mt5_password", "broker.metaapi_token", "notifier.telegram_bot_token", "execution.ticks_password"}
 )
 
 

@@ -1,0 +1,150 @@
+"""`tradeai backtest`: the runtime's rules over history, fast (application.backtest)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from entrypoints.cli.common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    UTC_TIME,
+    echo_json,
+    pairs_option,
+    revalidated,
+    settings_from_context,
+)
+from entrypoints.settings import LoadedSettings, Settings
+
+
+def _settings(loaded: LoadedSettings, pairs: str | None, predictor: str | None, seed: int | None) -> Settings:
+    settings = loaded.settings
+    # --predictor offers only baseline until trained models can score a series in bulk
+    chosen_predictor = attrs.evolve(settings.predictor, name="baseline") if predictor else settings.predictor
+    updated = attrs.evolve(settings, pairs=pairs_option(pairs, settings.pairs),
+                           seed=settings.seed if seed is None else seed, predictor=chosen_predictor)
+    return revalidated(loaded, updated)
+
+
+@click.command()
+@click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT. Default: the pairs setting.")
+@click.option("--start", type=UTC_TIME, required=True, help="Market time to start (ISO, UTC).")
+@click.option("--end", type=UTC_TIME, required=True, help="Market time to end, included (ISO, UTC).")
+@click.option("--predictor", type=click.Choice(["baseline"]), help="Predictor. Default: the predictor setting.")
+@click.option("--seed", type=int, help="Seed of the run (recorded). Default: the seed setting.")
+@click.option("--replay", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Candle CSV file or folder (repeatable). Default: candles.replay_paths.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for trades.parquet, summary.json, summary.txt. Default: <data_dir>/backtests/<run>.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout.")
+@click.pass_context
+def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: datetime, predictor: str | None,
+             seed: int | None, replay: tuple[Path, ...], out: Path | None, as_json: bool) -> None:
+    """Backtest the runtime's rules (predictor, tiers with hysteresis, the FTMO guard, paper exits
+    and costs) from --start to --end. Exit 0 done, 1 failed, 2 bad input."""
+    from application.backtest.engine import BacktestConfig, BacktestEngine
+    from application.backtest.trades import summarise
+    from domain.market.candles import Pair
+    from entrypoints.backtest_output import describe, write_outputs
+    from entrypoints.container import build_container
+    from entrypoints.logging_setup import configure_logging
+    from entrypoints.runtime_main import default_controls, scan_config, secrets_of
+    from entrypoints.seeding import seed_everything
+
+    settings = _settings(settings_from_context(ctx), pairs, predictor, seed)
+    if start >= end:
+        raise click.BadParameter(f"--start {start:%Y-%m-%d %H:%M} must be before --end {end:%Y-%m-%d %H:%M}",
+                                 param_hint="--start")
+    # logs go to stderr: stdout carries the summary, JSON with --json
+    configure_logging(level=settings.log.level, fmt=settings.log.format, mode=settings.mode,
+                      secrets=secrets_of(settings), stream=sys.stderr)
+    seed_everything(settings.seed)
+    chosen = [Pair.parse(p) for p in settings.pairs]
+    container = build_container(settings).backtest()
+    candles = _candles(container, settings, replay, chosen, start, end)
+    config = BacktestConfig(scan_config(settings), default_controls(settings),
+                            latency_budget_ms=settings.backtest.latency_budget_ms)
+    engine = BacktestEngine(predictor=container.predictor(), costs=container.costs(),
+                            broker_for=container.broker_for(), config=config, timer=container.timer())
+    began = time.perf_counter()
+    result = _with_progress(lambda progress: engine.run(candles, start, end, progress), show=not as_json)
+    summary: dict[str, Any] = {
+        "run": {"pairs": list(settings.pairs), "start": start.isoformat(), "end": end.isoformat(),
+                "predictor": container.predictor().version, "seed": settings.seed,
+                "latency_budget_ms": settings.backtest.latency_budget_ms,
+                "costs": "placeholder p90 spread and slippage (domain.execution.instruments)"},
+        **summarise(result, settings.risk.initial_balance),
+        "seconds": round(time.perf_counter() - began, 3),
+    }
+    folder = out or Path(settings.candles.data_dir) / "backtests" / _run_name(settings, start, end)
+    try:
+        summary["files"] = write_outputs(folder, result, summary)
+    except OSError as exc:
+        click.echo(f"error: cannot write the backtest to {folder}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(describe(summary))
+        click.echo(f"  written to {folder}")
+
+
+def _candles(container: Any, settings: Settings, replay: tuple[Path, ...], pairs: list[Any], start: datetime,
+             end: datetime) -> Mapping[Any, Any]:
+    from application.data.ports import DataError
+    from domain.market.candles import datetime_to_ms
+
+    paths = list(replay) or [Path(p) for p in settings.candles.replay_paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _usage(f"candle path {', '.join(missing)} does not exist (give --replay or set candles.replay_paths)")
+    try:
+        candles = container.candle_loader()(paths, pairs)
+    except DataError as exc:
+        click.echo(f"error: cannot read the candle files: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    lo, hi = datetime_to_ms(start), datetime_to_ms(end)
+    for pair in pairs:
+        found = candles.get(pair)
+        if found is None:
+            _usage(f"no candle file for {pair} under {', '.join(str(p) for p in paths)}")
+        times = found.open_time_ms
+        if not len(times) or times[-1] < lo or times[0] >= hi:
+            held = "none" if not len(times) else (f"{_ms(int(times[0]))} to {_ms(int(times[-1]))}")
+            _usage(f"no {pair} candles between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC "
+                   f"(the files hold {held})")
+    return dict(candles)
+
+
+def _with_progress(work: Any, show: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} scans"),
+                  TimeRemainingColumn(), console=console, disable=not (show and console.is_terminal),
+                  transient=True) as progress:
+        task = progress.add_task("scans", total=None)
+        return work(lambda done, total: progress.update(task, completed=done, total=total))
+
+
+def _run_name(settings: Settings, start: datetime, end: datetime) -> str:
+    return f"{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}-{'-'.join(settings.pairs)}-seed{settings.seed}"
+
+
+def _ms(ms: int) -> str:
+    from domain.market.candles import ms_to_datetime
+
+    return f"{ms_to_datetime(ms):%Y-%m-%d %H:%M}"
+
+
+def _usage(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
