@@ -39,7 +39,8 @@ def describe(summary: dict[str, Any]) -> str:
         f"  exits: {_pairs(summary['exits'])}; still open at the end: {summary['open_at_end']}",
         f"  denials: {_pairs(summary['denials']) or 'none'}",
         f"  {summary['bars']:,} bars, {summary['scans']:,} scans ({summary['active_scans']:,} run) "
-        f"in {summary['seconds']:.2f} s; costs: {run['costs']}",
+        f"in {summary['seconds']:.2f} s",
+        f"  costs: fills {run['costs']['fills']}; sizing {run['costs']['sizing']}",
     ]
     return "\n".join(lines)
 

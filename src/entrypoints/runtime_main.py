@@ -20,6 +20,7 @@ from domain.market.candles import Pair
 from domain.signals.signal import Mode
 from entrypoints.candle_bootstrap import build_candle_source, candles_holder
 from entrypoints.container import Container, RuntimeContainer, build_container
+from entrypoints.execution_costs import announce_costs
 from entrypoints.logging_setup import configure_logging
 from entrypoints.replay_window import replay_window
 from entrypoints.runtime_console import Terminal
@@ -107,14 +108,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
 def _execution_costs(root: Container, log: Any) -> Instruments:
     """The instruments the guard sizes with; said once at start, loudly when they are placeholders."""
     loaded = root.execution().loaded()
-    if loaded.model is None or loaded.problem:
-        log.warning("execution_costs_are_placeholders", problem=loaded.problem or None,
-                    advice="no measured spreads: sizing uses the placeholder p90 costs; run `tradeai exec measure`",
-                    p90_bps={s.base: [s.spread_p90_bps, s.slippage_p90_bps] for s in loaded.instruments.specs})
-    else:
-        log.info("execution_costs_measured", file=str(loaded.path),
-                 p90_bps={s.base: [round(s.spread_p90_bps, 3), round(s.slippage_p90_bps, 3)]
-                          for s in loaded.instruments.specs})
+    announce_costs(loaded, log)
     return loaded.instruments
 
 

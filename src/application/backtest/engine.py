@@ -2,16 +2,20 @@
 
 It runs the runtime's own scan (application.runtime.scan_market.ScanMarket: the settlement of the
 paper book, the tier hysteresis, evaluate_emission, the broker's fills) on the runtime's scan grid,
-so a backtest and a replay of the same window agree to the cent. The speed comes from two things:
+so a backtest and a replay of the same window agree to the cent. The speed comes from doing the
+per-bar work in bulk and running the scan only where it can change the account:
 
-- the predictor scores every bar of each series in one array pass (``BulkPredictor``), and the
-  scan looks its answers up;
-- scans where nothing can change are not run. A scan is skipped only when it provably equals a
-  no-op: it is not the first scan nor the first of a Prague day (the account rolls its day there),
-  and every pair is either idle (nothing at or above the lowest tier, its hysteresis at rest) or
-  holds a position whose exit is not yet due, with equity unable to reach a floor before then
-  (every position marked at its own stop still clears every floor; a close beyond the stop would
-  have touched it, making the exit due).
+- the predictor scores every bar of each series in one array pass (``BulkPredictor``), and what
+  tier each scan would observe is known for all scans at once (application.backtest.observe);
+- between the scans it runs, the engine carries each idle pair's tier hysteresis itself, with the
+  domain's own step (application.backtest.walk.TierWalk), and hands it to the next scan it runs;
+- a scan runs at the first scan and the first of each Prague day (the account rolls its day),
+  where a held position's exit can be due or a mark could reach a floor, and where a pair's tier
+  is confirmed for an emission, unless the guard must deny it (the kill switch, or no minimum lot
+  fits the headroom): a denial changes nothing, so that scan is counted, not run.
+
+Every scan it runs checks the walk's tier state against the scan's own: a disagreement stops the
+backtest (BacktestDivergence) rather than report numbers that are not the runtime's.
 """
 
 from __future__ import annotations
@@ -23,22 +27,21 @@ from zoneinfo import ZoneInfo
 import attrs
 import numpy as np
 
+from application.backtest.driver import Progress, ScanDriver
+from application.backtest.observe import observe
 from application.backtest.parts import BacktestBook, SeriesPredictor, SilentNotifier
-from application.backtest.ports import BulkPredictions, BulkPredictor, CostModel
+from application.backtest.ports import BulkPredictor, CostModel
+from application.backtest.proofs import HeldPositions
+from application.backtest.tiers import TierWalk
 from application.backtest.trades import BacktestTrades, TradeBook
 from application.data.candle_source import LoadedCandleSource
 from application.runtime.loop import align_up
 from application.runtime.ports import Broker
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_market import Controls, ScanConfig, ScanMarket
 from domain.execution.instruments import Instruments
-from domain.execution.paper import find_exit
 from domain.market.candles import MINUTE_MS, IntArray, Pair, datetime_to_ms, ms_to_datetime
 from domain.market.quality import Ohlcv
-from domain.risk import Position, account_status, mark_to_market
 from domain.risk.account import PRAGUE, trading_day
-from domain.signals.confidence import PairTier
-
-Progress = Callable[[int, int], None]
 
 
 @attrs.frozen
@@ -79,25 +82,17 @@ class BacktestEngine:
                           broker=self._broker_for(instruments), config=scan_config, timer=self._timer,
                           controls=lambda: cfg.controls, instruments=instruments)
         times = scan_times(start, end, cfg.interval)
-        wanted = {p: _candidates(series[p].open_time_ms, bulk[p], times, cfg.controls.thresholds.low,
-                                 scan_config.max_staleness) for p in pairs}
-        forced = _day_starts(times)
-        book = TradeBook(instruments, cfg.latency_budget_ms)
-        skipper = _Skipper(series, scan_config)
-        report: ScanReport | None = None
-        for k, at_ms in enumerate(times.tolist()):
-            if progress is not None and k % 4096 == 0:
-                progress(k, len(times))
-            if not forced[k] and skipper.can_skip(report, at_ms, {p: bool(wanted[p][k]) for p in pairs}):
-                continue
-            report = scan.scan(ms_to_datetime(at_ms))
-            book.add(report)
-            skipper.after(report)
-        if progress is not None:
-            progress(len(times), len(times))
+        observed = {p: observe(p, series[p], bulk[p], times, lookback=self._predictor.lookback,
+                               atr_period=scan_config.atr_period, max_staleness=scan_config.max_staleness,
+                               thresholds=cfg.controls.thresholds) for p in pairs}
+        book = TradeBook(instruments, cfg.latency_budget_ms, self._costs.fills())
+        driver = ScanDriver(scan, TierWalk(observed, scan_config.hysteresis), HeldPositions(series, scan_config),
+                            book, times, np.flatnonzero(_day_starts(times)), scan_config, instruments, series)
+        report = driver.run(progress)
         final = report.state.account if report is not None else None
-        return book.result(final, scans=len(times), active_scans=book.scans,
-                           bars=sum(len(o) for o in series.values()))
+        result = driver.book.result(final, scans=len(times), active_scans=driver.book.scans,
+                                    bars=sum(len(o) for o in series.values()))
+        return driver.with_proved(result)
 
 
 def _between(ohlcv: Ohlcv, since_ms: int, until_ms: int) -> Ohlcv:
@@ -111,20 +106,6 @@ def scan_times(start: datetime, end: datetime, interval: timedelta) -> IntArray:
     step = int(interval.total_seconds() * 1000)
     last = datetime_to_ms(end)
     return np.arange(first, last + 1, step, dtype=np.int64) if last >= first else np.empty(0, dtype=np.int64)
-
-
-def _candidates(open_time_ms: IntArray, bulk: BulkPredictions, times: IntArray, low: float,
-                staleness: timedelta) -> np.ndarray:
-    """Per scan: would the scan see a tier at all? A fresh last candle whose prediction reaches the
-    lowest threshold. Anything else is observed as no tier, whatever the reason."""
-    if len(open_time_ms) == 0:
-        return np.zeros(len(times), dtype=bool)
-    last = np.searchsorted(open_time_ms, times - MINUTE_MS, side="right") - 1
-    safe = np.clip(last, 0, None)
-    fresh = (last >= 0) & (times - (open_time_ms[safe] + MINUTE_MS) <= staleness.total_seconds() * 1000)
-    probability = np.where(fresh, bulk.probability[safe], np.nan)
-    with np.errstate(invalid="ignore"):
-        return fresh & (probability >= low)
 
 
 def _day_starts(times: IntArray) -> np.ndarray:
@@ -143,47 +124,3 @@ def _day_starts(times: IntArray) -> np.ndarray:
         if i < len(times):
             forced[i] = True
     return forced
-
-
-class _Skipper:
-    """Decides which scans are no-ops (module docstring), from the last report's state."""
-
-    def __init__(self, series: Mapping[Pair, Ohlcv], config: ScanConfig) -> None:
-        self._series = series
-        self._config = config
-        self._due: dict[str, int] = {}
-        self._floor_safe = True
-
-    def after(self, report: ScanReport) -> None:
-        positions = report.state.account.positions
-        self._due = {p.position_id: self._due.get(p.position_id) or self._exit_due(p) for p in positions}
-        self._floor_safe = not positions or self._stops_clear_floors(report)
-
-    def can_skip(self, report: ScanReport | None, at_ms: int, wanted: Mapping[Pair, bool]) -> bool:
-        if report is None:
-            return False
-        state = report.state
-        held = {p.pair for p in state.account.positions}
-        for pair in self._config.pairs:
-            if pair not in held and (wanted[pair] or state.tiers.get(pair) != PairTier()):
-                return False
-        # a held position may be left alone until its exit is due, if no mark before then can reach a floor
-        return not held or (self._floor_safe and all(due > at_ms for due in self._due.values()))
-
-    def _exit_due(self, position: Position) -> int:
-        """When the runtime's settlement can first find an exit: the close of the first candle
-        touching a level within the holding time, else the deadline."""
-        max_hold = self._config.max_hold
-        deadline = position.opened_at + max_hold
-        minutes = int(max_hold / timedelta(minutes=1)) + 1
-        window = self._series[position.pair].closed_window(position.pair, datetime_to_ms(deadline), minutes)
-        found = find_exit(position, window, max_hold)
-        at = found.at if found is not None and found.at < deadline else deadline
-        return datetime_to_ms(at)
-
-    def _stops_clear_floors(self, report: ScanReport) -> bool:
-        account = report.state.account
-        if any(p.stop is None for p in account.positions):
-            return False
-        worst = mark_to_market(account, {p.pair: float(p.stop or 0.0) for p in account.positions}, report.at)
-        return not account_status(worst, report.at, self._config.emission.risk).must_close

@@ -1,8 +1,9 @@
 """Ports the backtest drives: a predictor that scores a whole series at once, and the costs.
 
-``CostModel`` is a seam: today it hands out the instruments' p90 costs (domain.execution.instruments),
-the ones the runtime's guard and paper broker use; the measured execution model replaces it without
-touching the engine.
+``CostModel`` is the seam for the costs: the instruments' p90s the guard sizes with
+(domain.execution.instruments), and the fill costs drawn by pair x session from the execution model
+(domain.execution.sampling), the very ones the runtime's paper broker draws, so a backtest and a
+replay pay alike.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from domain.execution.instruments import Instruments
+from domain.execution.sampling import FillCosts
 from domain.market.candles import FloatArray, IntArray
 
 
@@ -46,15 +48,23 @@ class BulkPredictor(Protocol):
 
 class CostModel(Protocol):
     def instruments(self) -> Instruments:
-        """The specs (contract size, commission, p90 spread and slippage) fills and sizing use."""
+        """The specs (contract size, commission, p90 spread and slippage) sizing uses."""
+        ...
+
+    def fills(self) -> FillCosts:
+        """What each fill pays, by pair x session; the latency penalty reads its p90 slippage."""
         ...
 
 
 @attrs.frozen
 class P90Costs(CostModel):
-    """The placeholder p90 costs of the instruments catalogue, as the runtime uses them today."""
+    """The catalogue's p90 costs for sizing; fills pay ``fill_costs`` (by default the same p90s)."""
 
     catalogue: Instruments = attrs.Factory(Instruments)
+    fill_costs: FillCosts = attrs.Factory(FillCosts)
 
     def instruments(self) -> Instruments:
         return self.catalogue
+
+    def fills(self) -> FillCosts:
+        return self.fill_costs

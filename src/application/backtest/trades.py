@@ -2,9 +2,11 @@
 latency SLA applied on top.
 
 The latency SLA: a signal whose decision took longer than the budget would have reached the market
-late, so its entry is degraded by the pair's p90 slippage. The penalty is applied to the record,
-not to the run: the account the guard watched is the one the runtime would have had, which keeps
-the backtest equal to a replay; the summary shows the P/L with and without it.
+late, so its entry is degraded by the p90 slippage of its pair in the session open at the signal
+(from the execution model the fills draw from; the instrument's p90 where none was measured). The
+penalty is applied to the record, not to the run: the account the guard watched is the one the
+runtime would have had, which keeps the backtest equal to a replay; the summary shows the P/L with
+and without it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import attrs
 from application.runtime.paper_book import ClosedTrade
 from application.runtime.scan_market import ScanReport, Status
 from domain.execution.instruments import BPS, Instruments
+from domain.execution.sampling import FillCosts
 from domain.risk.account import Account
 from domain.signals.signal import Signal
 
@@ -56,10 +59,11 @@ class BacktestTrades:
 
 
 class TradeBook:
-    def __init__(self, instruments: Instruments, latency_budget_ms: float) -> None:
+    def __init__(self, instruments: Instruments, latency_budget_ms: float, fills: FillCosts | None = None) -> None:
         if not latency_budget_ms >= 0:
             raise ValueError(f"latency budget must be >= 0 ms, got {latency_budget_ms!r}")
         self._instruments = instruments
+        self._fills = fills or FillCosts()
         self._budget = latency_budget_ms
         self._emitted: dict[str, tuple[Signal, float]] = {}
         self._closed: list[Trade] = []
@@ -90,8 +94,9 @@ class TradeBook:
         signal, latency = self._emitted[position.position_id]
         late = latency > self._budget
         spec = self._instruments.spec_for(position.pair)
-        # a late entry fills the p90 slippage further against the trade: that much less P/L per unit
-        penalty = position.entry * spec.slippage_p90_bps / BPS * position.units if late else 0.0
+        # a late entry fills the session's p90 slippage further against the trade: that much less P/L per unit
+        slippage = self._fills.p90_slippage_bps(spec, position.pair, signal.created_at)
+        penalty = position.entry * slippage / BPS * position.units if late else 0.0
         return Trade(
             signal_id=signal.signal_id, pair=signal.pair.symbol, direction=signal.direction.value,
             tier=signal.tier.value, confidence=signal.confidence, signal_at=signal.created_at.isoformat(),

@@ -41,7 +41,7 @@ from domain.risk.emission import (
     with_account,
 )
 from domain.risk.trade_check import AccountStatus
-from domain.signals.confidence import HysteresisSettings, update_tier
+from domain.signals.confidence import HysteresisSettings, TierState, update_tier
 from domain.signals.signal import Mode, Prediction, Signal, Tier, TierThresholds
 
 
@@ -147,6 +147,12 @@ class ScanMarket:
         store_error = self._save(state, now)
         self._state = state
         return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error, settled.refused)
+
+    def carry_tiers(self, tiers: TierState) -> None:
+        """Start the next scan from ``tiers``: for a caller (the backtest) that fed the hysteresis
+        itself over scans it proved would change nothing else."""
+        if self._state is not None:
+            self._state = attrs.evolve(self._state, tiers=tiers)
 
     def _current_state(self, now: datetime) -> GuardState:
         if self._state is not None:

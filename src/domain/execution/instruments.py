@@ -21,6 +21,20 @@ FTMO_COMMISSION_RATE = 0.000325  # 0.0325 % per side, FTMO crypto
 _QUOTES = frozenset({"USD", "USDT", "USDC", "BUSD", "FDUSD", "EUR"})
 
 
+def adverse_fraction(spread_bps: float, slippage_bps: float) -> float:
+    """Price move lost on a fill paying ``spread_bps`` (half of it: the fill crosses from the mid)
+    and ``slippage_bps``."""
+    return (spread_bps / 2 + slippage_bps) / BPS
+
+
+def fill_price_paying(price: float, direction: Direction, opening: bool, spread_bps: float,
+                      slippage_bps: float) -> float:
+    """The fill of an order at ``price`` paying these costs: buys fill higher, sells lower."""
+    buying = (direction is Direction.LONG) == opening
+    adverse = adverse_fraction(spread_bps, slippage_bps)
+    return price * (1 + adverse) if buying else price * (1 - adverse)
+
+
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not value > 0:
         raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
@@ -53,12 +67,11 @@ class InstrumentSpec:
     @property
     def adverse_fraction(self) -> float:
         """Price move lost on each fill: half the p90 spread plus the p90 slippage."""
-        return (self.spread_p90_bps / 2 + self.slippage_p90_bps) / BPS
+        return adverse_fraction(self.spread_p90_bps, self.slippage_p90_bps)
 
     def fill_price(self, price: float, direction: Direction, opening: bool) -> float:
         """The p90-adverse fill of an order at ``price``: buys fill higher, sells lower."""
-        buying = (direction is Direction.LONG) == opening
-        return price * (1 + self.adverse_fraction) if buying else price * (1 - self.adverse_fraction)
+        return fill_price_paying(price, direction, opening, self.spread_p90_bps, self.slippage_p90_bps)
 
     def commission(self, fill_price: float, lots: float) -> float:
         return self.commission_rate * fill_price * lots * self.contract_size

@@ -1,10 +1,11 @@
 """Paper trading of emitted signals: the dry-run account the FTMO guard watches.
 
-A dry-run signal is filled at its entry with the pair's p90 costs, held until its take-profit or
-stop is touched by a later 1-minute candle, or until ``max_hold`` has passed, and closed there
-with p90 costs again. A candle that touches both levels counts as the stop (the path inside a
-minute is unknown, so the conservative reading wins). The same functions serve the runtime, the
-backtest and the challenge simulator, so all three book trades alike.
+A dry-run signal is filled at its entry paying a spread and slippage (the pair's p90 unless the
+caller passes a draw from the execution model, domain.execution.sampling), held until its
+take-profit or stop is touched by a later 1-minute candle, or until ``max_hold`` has passed, and
+closed there paying costs again. A candle that touches both levels counts as the stop (the path
+inside a minute is unknown, so the conservative reading wins). The same functions serve the
+runtime, the backtest and the challenge simulator, so all three book trades alike.
 
 The fill (``paper_open_fill``, ``paper_close_fill``) is the broker's part: the runtime reaches it
 through its Broker port, whose paper adapter calls these. Booking a fill into the account
@@ -20,7 +21,8 @@ import attrs
 import numpy as np
 
 from domain.execution.fills import Fill
-from domain.execution.instruments import InstrumentSpec
+from domain.execution.instruments import InstrumentSpec, fill_price_paying
+from domain.execution.sampling import CostDraw
 from domain.market.candles import MINUTE_MS, CandleWindow, Direction, datetime_to_ms, ms_to_datetime, require_utc
 from domain.risk.account import Account, Position, close_position, open_position
 from domain.signals.signal import Signal
@@ -60,11 +62,10 @@ class PaperClose:
     r_multiple: float
 
 
-def paper_open_fill(signal: Signal, lots: float, spec: InstrumentSpec) -> Fill:
-    """The paper fill of ``signal``: at its entry and time, paying the p90 costs the guard sized for."""
-    price = spec.fill_price(signal.entry, signal.direction, opening=True)
-    return Fill(price, lots, spec.commission(price, lots), signal.created_at, spec.spread_p90_bps,
-                spec.slippage_p90_bps)
+def paper_open_fill(signal: Signal, lots: float, spec: InstrumentSpec, paid: CostDraw | None = None) -> Fill:
+    """The paper fill of ``signal`` at its entry and time, paying ``paid`` (default: the p90 costs
+    the guard sized for) and the instrument's commission."""
+    return _fill(signal.entry, signal.direction, True, lots, signal.created_at, spec, paid or CostDraw.p90(spec))
 
 
 def book_open(account: Account, signal: Signal, fill: Fill, contract_size: float) -> Account:
@@ -126,11 +127,16 @@ def _close_time(window: CandleWindow, i: int) -> datetime:
     return ms_to_datetime(int(window.open_time_ms[i]) + MINUTE_MS)
 
 
-def paper_close_fill(position: Position, exit: PaperExit, spec: InstrumentSpec) -> Fill:
-    """The paper fill closing all of ``position`` at the exit's level and time, with p90 costs."""
-    price = spec.fill_price(exit.level, position.direction, opening=False)
-    return Fill(price, position.lots, spec.commission(price, position.lots), exit.at, spec.spread_p90_bps,
-                spec.slippage_p90_bps)
+def paper_close_fill(position: Position, exit: PaperExit, spec: InstrumentSpec, paid: CostDraw | None = None) -> Fill:
+    """The paper fill closing all of ``position`` at the exit's level and time, paying ``paid``
+    (default: the p90 costs)."""
+    return _fill(exit.level, position.direction, False, position.lots, exit.at, spec, paid or CostDraw.p90(spec))
+
+
+def _fill(level: float, direction: Direction, opening: bool, lots: float, at: datetime, spec: InstrumentSpec,
+          paid: CostDraw) -> Fill:
+    price = fill_price_paying(level, direction, opening, paid.spread_bps, paid.slippage_bps)
+    return Fill(price, lots, spec.commission(price, lots), at, paid.spread_bps, paid.slippage_bps)
 
 
 def book_close(account: Account, exit: PaperExit, fill: Fill, spec: InstrumentSpec) -> PaperClose:

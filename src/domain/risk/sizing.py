@@ -51,6 +51,14 @@ def open_risk(account: Account, instruments: Instruments) -> float:
     return total
 
 
+def least_stop_out_loss(spec: InstrumentSpec, lowest_price: float) -> float:
+    """A lower bound on a minimum-lot stop-out of any trade entered at or above ``lowest_price``
+    with its stop on the losing side: both fills' costs and commissions with no price move. Per
+    unit the loss is 2 (a + c) * entry plus (1 - a)(1 - c) * distance for a long, (1 + a)(1 + c) *
+    distance for a short (a the adverse fraction, c the commission rate): it grows with both."""
+    return min(spec.stop_out_loss(d, lowest_price, lowest_price, spec.min_lots) for d in Direction)
+
+
 def largest_lots(spec: InstrumentSpec, direction: Direction, entry: float, stop: float, budget: float,
                  cap: float) -> float:
     """The largest multiple of the lot step, at most ``cap``, whose stop-out loses at most

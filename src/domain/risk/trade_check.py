@@ -7,6 +7,7 @@ check also reports floors equity has already crossed: then open positions must b
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import attrs
@@ -17,7 +18,7 @@ from domain.risk.account import Account, roll_to
 from domain.risk.decisions import Decision, Reason, Rule, decide
 from domain.risk.inputs import account_checks, problems, settings_checks, trade_checks
 from domain.risk.rules import Floors, RiskSettings, crossed_floors, floors
-from domain.risk.sizing import SizingSettings, open_risk, size_position
+from domain.risk.sizing import SizingSettings, least_stop_out_loss, open_risk, size_position
 
 
 @attrs.frozen
@@ -119,7 +120,7 @@ def check_trade(candidate: TradeCandidate, account: Account, now: datetime, sett
         reasons.append(Reason(Rule.INSTRUMENT, f"no instrument spec for {candidate.pair}: cannot size or cost it"))
         return RiskCheck(decide(reasons), account, levels, at_risk, 0.0, 0.0, 0.0, account.equity - at_risk, crossed)
 
-    headroom = account.equity - at_risk - levels.internal
+    headroom = _headroom(account, at_risk, levels)
     sized = size_position(spec=spec, direction=candidate.direction, entry=candidate.entry, stop=candidate.stop,
                           balance=account.balance, headroom=headroom, settings=sizing,
                           risk_multiplier=risk_multiplier)
@@ -154,3 +155,29 @@ def check_trade(candidate: TradeCandidate, account: Account, now: datetime, sett
                                         f"largest size allowed {sized.max_size} lots"))
     return RiskCheck(decide(reasons), account, levels, at_risk, size, sized.max_size, sized.suggested_size,
                      worst, crossed)
+
+
+def _headroom(account: Account, at_risk: float, levels: Floors) -> float:
+    return account.equity - at_risk - levels.internal
+
+
+def unsizable_above(account: Account, now: datetime, pair: Pair, settings: RiskSettings,
+                    instruments: Instruments) -> float:
+    """The entry price above which ``check_trade`` must find no size for a new ``pair`` trade at
+    ``now`` (its stop on the losing side): a minimum-lot stop-out costs at least
+    ``least_stop_out_loss``, which is proportional to the entry, and more than the headroom to the
+    internal floor cannot be risked. 0 when no entry can be sized (no headroom, no spec, or an
+    unreadable number, which check_trade denies); infinity when it proves nothing. The backtest
+    uses it to leave out scans whose denial is certain."""
+    spec = instruments.find(pair)
+    if spec is None:
+        return 0.0
+    account = roll_to(account, now)
+    headroom = _headroom(account, open_risk(account, instruments), floors(account, settings))
+    per_price = least_stop_out_loss(spec, 1.0)
+    if not math.isfinite(headroom) or headroom <= 0:
+        return 0.0
+    if not (math.isfinite(per_price) and per_price > 0):
+        return math.inf
+    # a relative margin far above float noise: a near tie is left to the real check
+    return headroom / per_price * (1 + 1e-6)

@@ -24,7 +24,10 @@ class Tier(Enum):
 
     @property
     def rank(self) -> int:
-        return {Tier.LOW: 1, Tier.MEDIUM: 2, Tier.HIGH: 3}[self]
+        return _RANKS[self.value]
+
+
+_RANKS = {"LOW": 1, "MEDIUM": 2, "HIGH": 3}
 
 
 def _probability(value: float) -> float:

@@ -49,11 +49,14 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
              seed: int | None, replay: tuple[Path, ...], out: Path | None, as_json: bool) -> None:
     """Backtest the runtime's rules (predictor, tiers with hysteresis, the FTMO guard, paper exits
     and costs) from --start to --end. Exit 0 done, 1 failed, 2 bad input."""
+    import structlog
+
     from application.backtest.engine import BacktestConfig, BacktestEngine
     from application.backtest.trades import summarise
     from domain.market.candles import Pair
     from entrypoints.backtest_output import describe, write_outputs
     from entrypoints.container import build_container
+    from entrypoints.execution_costs import announce_costs, costs_summary
     from entrypoints.logging_setup import configure_logging
     from entrypoints.runtime_main import default_controls, scan_config, secrets_of
     from entrypoints.seeding import seed_everything
@@ -67,7 +70,10 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
                       secrets=secrets_of(settings), stream=sys.stderr)
     seed_everything(settings.seed)
     chosen = [Pair.parse(p) for p in settings.pairs]
-    container = build_container(settings).backtest()
+    root = build_container(settings)
+    container = root.backtest()
+    loaded = root.execution().loaded()
+    announce_costs(loaded, structlog.get_logger("backtest"))  # on stderr, with the logs
     candles = _candles(container, settings, replay, chosen, start, end)
     config = BacktestConfig(scan_config(settings), default_controls(settings),
                             latency_budget_ms=settings.backtest.latency_budget_ms)
@@ -79,7 +85,7 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
         "run": {"pairs": list(settings.pairs), "start": start.isoformat(), "end": end.isoformat(),
                 "predictor": container.predictor().version, "seed": settings.seed,
                 "latency_budget_ms": settings.backtest.latency_budget_ms,
-                "costs": "placeholder p90 spread and slippage (domain.execution.instruments)"},
+                "costs": costs_summary(loaded, settings.seed)},
         **summarise(result, settings.risk.initial_balance),
         "seconds": round(time.perf_counter() - began, 3),
     }

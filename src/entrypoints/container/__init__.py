@@ -34,12 +34,13 @@ class Container(containers.DeclarativeContainer):
     features: providers.Container[FeaturesContainer] = providers.Container(FeaturesContainer, settings=settings)
     execution: providers.Container[ExecutionContainer] = providers.Container(ExecutionContainer, settings=settings)
     backtest: providers.Container[BacktestContainer] = providers.Container(
-        BacktestContainer, settings=settings, instruments=execution.instruments)
+        BacktestContainer, settings=settings, instruments=execution.instruments, fill_costs=execution.fill_costs)
     store: providers.Container[StoreContainer] = providers.Container(StoreContainer, settings=settings,
                                                                        account=account_name)
     runtime: providers.Container[RuntimeContainer] = providers.Container(
         RuntimeContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
         control_repository=store.control_repository, instruments=execution.instruments,
+        fill_costs=execution.fill_costs,
     )
 
 

@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 from application.backtest.ports import BulkPredictor, CostModel
 from application.runtime.ports import Broker
 from domain.execution.instruments import Instruments
+from domain.execution.sampling import FillCosts
 from domain.market.candles import Pair
 from domain.market.quality import Ohlcv
 from entrypoints.settings import Settings
@@ -23,18 +24,22 @@ def _baseline() -> BulkPredictor:
     return BaselineMomentumPredictor()
 
 
-def _costs(instruments: Instruments) -> CostModel:
+def _costs(instruments: Instruments, fill_costs: FillCosts) -> CostModel:
     from application.backtest.ports import P90Costs
 
     # the very catalogue the runtime's guard sizes with (container.execution: measured broker p90s
-    # when a usable metrics file exists, the placeholders otherwise), so both cost a trade alike
-    return P90Costs(instruments)
+    # when a usable metrics file exists, the placeholders otherwise) and the fill costs its paper
+    # broker draws, so both cost a trade alike
+    return P90Costs(instruments, fill_costs)
 
 
-def _paper_broker_for() -> Callable[[Instruments], Broker]:
+def _paper_broker_for(fill_costs: FillCosts) -> Callable[[Instruments], Broker]:
     from adapters.brokers.paper import PaperBroker
 
-    return PaperBroker
+    def broker_for(instruments: Instruments) -> Broker:
+        return PaperBroker(instruments, fill_costs)
+
+    return broker_for
 
 
 def _candle_loader() -> Callable[[list[Path], list[Pair]], Mapping[Pair, Ohlcv]]:
@@ -60,8 +65,10 @@ class BacktestContainer(containers.DeclarativeContainer):
         baseline=providers.Singleton(_baseline),
     )
     instruments: providers.Dependency[Instruments] = providers.Dependency(instance_of=Instruments)
-    costs: providers.Singleton[CostModel] = providers.Singleton(_costs, instruments)
-    broker_for: providers.Singleton[Callable[[Instruments], Broker]] = providers.Singleton(_paper_broker_for)
+    fill_costs: providers.Dependency[FillCosts] = providers.Dependency(instance_of=FillCosts, default=FillCosts())
+    costs: providers.Singleton[CostModel] = providers.Singleton(_costs, instruments, fill_costs)
+    broker_for: providers.Singleton[Callable[[Instruments], Broker]] = providers.Singleton(_paper_broker_for,
+                                                                                         fill_costs)
     candle_loader: providers.Singleton[Callable[[list[Path], list[Pair]], Mapping[Pair, Ohlcv]]] = (
         providers.Singleton(_candle_loader))
     timer: providers.Object[Callable[[], float]] = providers.Object(time.perf_counter)

@@ -17,6 +17,7 @@ from application.data.ports import CandleSource, Clock
 from application.models.ports import Predictor
 from application.runtime.ports import Broker, ControlRepository, Notifier, RiskBookUnitOfWork
 from domain.execution.instruments import Instruments
+from domain.execution.sampling import FillCosts
 from entrypoints.settings import Settings
 
 
@@ -57,11 +58,12 @@ def _telegram_notifier(settings: Settings) -> Notifier:
     )
 
 
-def _paper_broker(instruments: Instruments) -> Broker:
+def _paper_broker(instruments: Instruments, fill_costs: FillCosts) -> Broker:
     from adapters.brokers.paper import PaperBroker
 
-    # the catalogue the guard sizes with: paper fills must pay the costs the guard counted on
-    return PaperBroker(instruments)
+    # the catalogue the guard sizes with (commission, lot limits, the p90 fallback) and the fill
+    # costs the backtest draws too, so a replay and a backtest of one window pay alike
+    return PaperBroker(instruments, fill_costs)
 
 
 def _baseline_predictor() -> Predictor:
@@ -92,6 +94,8 @@ class RuntimeContainer(containers.DeclarativeContainer):
     # from the execution context: the catalogue with the measured p90 costs (or the placeholders)
     instruments: providers.Dependency[Instruments] = providers.Dependency(instance_of=Instruments,
                                                                           default=Instruments())
+    # from the execution context: what each paper fill pays, by pair x session, seeded
+    fill_costs: providers.Dependency[FillCosts] = providers.Dependency(instance_of=FillCosts, default=FillCosts())
 
     stop_event: providers.Singleton[threading.Event] = providers.Singleton(threading.Event)
     # the console notifier's stream (None: stdout when it prints); the runtime points it past its progress line
@@ -109,7 +113,7 @@ class RuntimeContainer(containers.DeclarativeContainer):
     )
     broker: providers.Selector[Broker] = providers.Selector(
         providers.Callable(lambda s: s.broker.name, settings),
-        paper=providers.Singleton(_paper_broker, instruments),
+        paper=providers.Singleton(_paper_broker, instruments, fill_costs),
     )
     predictor: providers.Selector[Predictor] = providers.Selector(
         providers.Callable(lambda s: s.predictor.name, settings),

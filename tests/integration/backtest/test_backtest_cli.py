@@ -1,5 +1,7 @@
 """`tradeai backtest` against `tradeai run --replay` on real candles from ../shared/data: the same
-signal ids, the same exits, the same P/L to the cent; and its outputs and bad-input exits."""
+signal ids, the same exits, the same P/L to the cent, with the placeholder costs and with fills
+drawn from a metrics file `tradeai exec measure` wrote from the real quotes; and its outputs and
+bad-input exits."""
 
 from __future__ import annotations
 
@@ -11,12 +13,33 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from domain.execution.instruments import Instruments
+from domain.market.candles import Direction, Pair
+from tests.conftest import SHARED_DATA, require_shared_data
 from tests.integration.runtime.test_run_replay import run_cli
 
 pytestmark = pytest.mark.shared_data
 
 PAIRS = ["--pairs", "BTCUSDT,ETHUSDT"]
 WINDOW = ["2021-07-09T00:00", "2021-07-09T04:00"]
+QUOTES = SHARED_DATA / "quotes"
+PLACEHOLDER_WARNING = "execution_costs_are_placeholders"
+
+
+def _data_dir(tmp_path: Path, metrics: bool) -> dict[str, str]:
+    """The DATA_DIR setting of the runs, holding a metrics file measured from the real quotes when asked."""
+    data_dir = tmp_path / "data"
+    if metrics:
+        require_shared_data(QUOTES)
+        measured = run_cli(["exec", "measure", *map(str, sorted(QUOTES.iterdir())), "--data-dir", str(data_dir)],
+                           {}, tmp_path)
+        assert measured.returncode == 0, measured.stderr[-2000:]
+    return {"DATA_DIR": str(data_dir)}
+
+
+def _p90_entry_fill(trade: object) -> float:
+    spec = Instruments().spec_for(Pair.parse(trade.pair))  # type: ignore[attr-defined]
+    return spec.fill_price(trade.entry, Direction(trade.direction), opening=True)  # type: ignore[attr-defined]
 
 
 def _replayed(url: str) -> tuple[list[dict], float]:
@@ -28,16 +51,20 @@ def _replayed(url: str) -> tuple[list[dict], float]:
     return rows, state["state"]["account"]["balance"]
 
 
-def test_backtest_equals_the_replay_run_over_the_same_hours(spot_1m_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("metrics", [False, True], ids=["placeholder_costs", "measured_costs"])
+def test_backtest_equals_the_replay_run_over_the_same_hours(spot_1m_dir: Path, tmp_path: Path, metrics: bool) -> None:
+    env = _data_dir(tmp_path, metrics)
     url = f"sqlite:///{tmp_path}/book.db"
     replay = run_cli(["run", "--replay", str(spot_1m_dir), *PAIRS, "--json", "--start", WINDOW[0],
-                      "--until", WINDOW[1]], {"DATABASE_URL": url}, tmp_path)
+                      "--until", WINDOW[1]], {"DATABASE_URL": url, **env}, tmp_path)
     assert replay.returncode == 0, replay.stderr[-2000:]
     out = tmp_path / "bt"
     result = run_cli(["backtest", "--replay", str(spot_1m_dir), *PAIRS, "--start", WINDOW[0], "--end", WINDOW[1],
-                      "--json", "--out", str(out)], {}, tmp_path)
+                      "--json", "--out", str(out)], env, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
+    # the exchange's quotes never size the guard: both runs say so once, on stderr
+    assert replay.stderr.count(PLACEHOLDER_WARNING) == result.stderr.count(PLACEHOLDER_WARNING) == 1
     trades = pd.read_parquet(out / "trades.parquet")
     rows, balance = _replayed(url)
     assert summary["trades"] == len(trades) > 5
@@ -53,16 +80,35 @@ def test_backtest_equals_the_replay_run_over_the_same_hours(spot_1m_dir: Path, t
     assert summary["pnl"] == round(balance - 100_000.0, 2)  # to the cent
     assert json.loads((out / "summary.json").read_text())["trades"] == summary["trades"]
     assert "trades" in (out / "summary.txt").read_text()
+    _check_costs(summary, trades, tmp_path / "data" if metrics else None)
+    assert summary["run"]["costs"]["fills"] in (out / "summary.txt").read_text()
 
 
-def test_a_seeded_backtest_run_twice_writes_identical_trades(spot_1m_dir: Path, tmp_path: Path) -> None:
+def _check_costs(summary: dict, trades: pd.DataFrame, data_dir: Path | None) -> None:
+    costs = summary["run"]["costs"]
+    assert costs["sizing"] == "placeholder p90 costs"
+    at_p90 = [trade.entry_fill == _p90_entry_fill(trade) for trade in trades.itertuples()]
+    if data_dir is None:
+        assert costs["file"] is None and costs["fills"] == "placeholder p90 costs" and all(at_p90)
+        return
+    [dated] = sorted(data_dir.glob("execution_metrics_*.json"))
+    assert costs["file"] == dated.name and costs["source_kinds"] == ["binance_book_ticker", "quote_bars_1m"]
+    assert costs["fills"].startswith(f"sampled by pair x session from {dated.name}")
+    assert not any(at_p90)  # the fills drew the measured spreads, not the placeholders
+
+
+@pytest.mark.parametrize("metrics", [False, True], ids=["placeholder_costs", "measured_costs"])
+def test_a_seeded_backtest_run_twice_writes_identical_trades(spot_1m_dir: Path, tmp_path: Path, metrics: bool) -> None:
+    env = _data_dir(tmp_path, metrics)
     frames = []
     for name in ("a", "b"):
         args = ["backtest", "--replay", str(spot_1m_dir), "--pairs", "BTCUSDT", "--start", WINDOW[0], "--end",
                 WINDOW[1], "--seed", "7", "--json", "--out", str(tmp_path / name)]
-        result = run_cli(args, {}, tmp_path)
+        result = run_cli(args, env, tmp_path)
         assert result.returncode == 0, result.stderr[-2000:]
-        assert json.loads(result.stdout)["run"]["seed"] == 7
+        run = json.loads(result.stdout)["run"]
+        assert run["seed"] == run["costs"]["seed"] == 7
+        assert (run["costs"]["file"] is not None) == metrics
         frames.append(pd.read_parquet(tmp_path / name / "trades.parquet").drop(columns=["latency_ms"]))
     pd.testing.assert_frame_equal(frames[0], frames[1])
 

@@ -2,7 +2,7 @@
 The MT5 and MetaApi adapters join the ``broker`` fixture when they come (against a demo account).
 
 Fill-or-kill: an order is filled whole or answered with a Rejection, never raised; asking twice
-for one signal opens nothing more. The paper broker's fills are the domain's paper fills."""
+for one signal opens nothing more. The paper broker's fills are the domain's paper fills, paying the costs its FillCosts draws."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from adapters.brokers.paper import PaperBroker
 from application.runtime.ports import Broker
 from domain.execution.fills import Fill, Rejection
-from domain.execution.instruments import Instruments, InstrumentSpec
+from domain.execution.instruments import Instruments, InstrumentSpec, fill_price_paying
 from domain.execution.paper import (
     ExitReason,
     PaperExit,
@@ -25,10 +25,12 @@ from domain.execution.paper import (
     paper_close_fill,
     paper_open_fill,
 )
+from domain.execution.sampling import FillCosts
 from domain.market.candles import Direction, Pair
 from domain.risk.account import Account, Position
 from domain.signals.signal import Mode, Signal, Tier
 from tests.fakes.broker import RecordingBroker
+from tests.unit.domain.builders import SESSION_RANGES, constant_p90_model, disjoint_session_model
 
 BTC, ETH = Pair("BTCUSDT"), Pair("ETHUSDT")
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -44,8 +46,10 @@ def held(order: Signal, lots: float = 0.5) -> Position:
     return open_paper_position(Account.start(100_000, NOW), order, lots, Instruments().spec_for(order.pair)).positions[0]
 
 
-@pytest.fixture(params=["paper", "recording"])
+@pytest.fixture(params=["paper", "sampled", "recording"])
 def broker(request: pytest.FixtureRequest) -> Broker:
+    if request.param == "sampled":
+        return PaperBroker(costs=FillCosts(disjoint_session_model(), 7))
     return PaperBroker() if request.param == "paper" else RecordingBroker(PaperBroker())
 
 
@@ -122,3 +126,35 @@ def test_paper_broker_uses_the_catalogue_it_is_given() -> None:
     cheap = Instruments().with_spec(InstrumentSpec("BTC", contract_size=1.0, spread_p90_bps=0.0, slippage_p90_bps=0.0))
     fill = PaperBroker(cheap).open(signal(), 0.5)
     assert isinstance(fill, Fill) and fill.price == 100.0
+
+
+# --- fills drawn from the execution model (NOW is inside London's session only)
+
+
+def test_sampled_fills_pay_the_costs_drawn_for_the_session_and_record_them() -> None:
+    spec, order = Instruments().spec_for(BTC), signal()
+    fill = PaperBroker(costs=FillCosts(disjoint_session_model(), 7)).open(order, 0.5)
+    assert isinstance(fill, Fill)
+    lo, hi = SESSION_RANGES["london"]
+    assert lo <= fill.spread_bps <= hi and lo / 10 <= fill.slippage_bps <= hi / 10
+    assert fill.price == fill_price_paying(order.entry, order.direction, True, fill.spread_bps, fill.slippage_bps)
+    assert fill.commission == spec.commission(fill.price, 0.5)
+
+
+def test_sampled_closes_draw_apart_from_opens_and_repeat() -> None:
+    broker = PaperBroker(costs=FillCosts(disjoint_session_model(), 7))
+    position = held(signal())
+    exit = PaperExit(position.position_id, ExitReason.TIME, NOW + timedelta(minutes=5), 101.0)
+    first, again, opened = broker.close(position, exit), broker.close(position, exit), broker.open(signal(), 0.5)
+    assert isinstance(first, Fill) and isinstance(opened, Fill) and first == again
+    assert (first.spread_bps, first.slippage_bps) != (opened.spread_bps, opened.slippage_bps)
+
+
+def test_the_placeholders_as_a_constant_model_fill_exactly_as_the_p90s_do() -> None:
+    for pair in (BTC, ETH):
+        spec, order = Instruments().spec_for(pair), signal(pair)
+        sampled = PaperBroker(costs=FillCosts(constant_p90_model(), 3))
+        assert sampled.open(order, 0.5) == paper_open_fill(order, 0.5, spec)
+        position = held(order)
+        exit = PaperExit(position.position_id, ExitReason.STOP_LOSS, NOW + timedelta(minutes=3), order.stop_loss)
+        assert sampled.close(position, exit) == paper_close_fill(position, exit, spec)

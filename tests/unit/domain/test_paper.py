@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 
 from domain.execution.instruments import Instruments
-from domain.execution.paper import ExitReason, PaperExit, close_paper_position, find_exit, open_paper_position
+from domain.execution.paper import (
+    ExitReason,
+    PaperExit,
+    close_paper_position,
+    find_exit,
+    open_paper_position,
+    paper_close_fill,
+    paper_open_fill,
+)
+from domain.execution.sampling import CostDraw
 from domain.market.candles import MINUTE_MS, CandleWindow, Direction, datetime_to_ms
 from domain.risk import Account
 from domain.signals.signal import Mode, Signal, Tier
@@ -45,6 +54,21 @@ def test_opening_pays_the_p90_fill_and_commission_at_once() -> None:
     assert position.commission == pytest.approx(SPEC.commission(position.entry, 1.0))
     assert account.equity < account.balance == 100_000
     assert position.take_profit == 60_600 and position.stop == 59_600
+
+
+@pytest.mark.parametrize("direction", [Direction.LONG, Direction.SHORT])
+def test_a_fill_pays_the_costs_it_is_given_and_records_them(direction: Direction) -> None:
+    order = signal(direction)
+    paid = CostDraw(spread_bps=4.0, slippage_bps=-1.0)  # slippage in the trade's favour: a better price
+    fill = paper_open_fill(order, 1.0, SPEC, paid)
+    assert fill.price == pytest.approx(60_000 * (1 + direction.sign * 1.0 / 10_000))
+    assert (fill.spread_bps, fill.slippage_bps, fill.at) == (4.0, -1.0, OPEN)
+    assert fill.commission == SPEC.commission(fill.price, 1.0)
+    position = opened(direction).positions[0]
+    exit = PaperExit("s1", ExitReason.TIME, OPEN + timedelta(minutes=5), 60_100.0)
+    closing = paper_close_fill(position, exit, SPEC, CostDraw(0.0, 0.0))
+    assert closing.price == 60_100.0 and closing.at == exit.at
+    assert paper_close_fill(position, exit, SPEC) == paper_close_fill(position, exit, SPEC, CostDraw.p90(SPEC))
 
 
 def test_take_profit_touched_first_closes_there() -> None:

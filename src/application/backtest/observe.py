@@ -1,0 +1,99 @@
+"""What tier the runtime's scan would observe for a pair at each scan time, for every scan at once.
+
+ScanMarket feeds its tier hysteresis the prediction's probability, or 0 when there is none, and a
+prediction exists only when each of these holds (application.runtime.scan_market._predict, with the
+backtest's SeriesPredictor behind the Predictor port):
+
+- some candle closed by the scan time, the last one within ``max_staleness``;
+- no unreadable candle in the window (CandleWindow.problems: a price not finite or not > 0, a
+  volume not finite or negative);
+- the window has ``lookback`` bars and the bulk pass scored its last bar, with a probability in [0, 1];
+- Wilder's ATR over the window exists and is > 0: with a period of 2 or more it is > 0 exactly when
+  some true range after the window's first bar is (every step keeps at least half of a positive
+  value); a period of 1 is answered by domain.market.indicators.wilder_atr itself.
+
+The engine checks these answers against every scan it runs, so a disagreement is caught, not hidden.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from application.backtest.ports import BulkPredictions
+from domain.market.candles import MINUTE_MS, CandleWindow, FloatArray, IntArray, Pair
+from domain.market.indicators import wilder_atr
+from domain.market.quality import COLUMNS, Ohlcv
+from domain.signals.signal import Tier, TierThresholds
+
+Ranks = npt.NDArray[np.int8]
+
+
+@attrs.frozen(eq=False)
+class Observed:
+    """Per scan time: the rank of the tier the scan would observe (Tier.rank; 0: none), and the
+    entry a signal would take there (the last closed candle's close; NaN without one)."""
+
+    ranks: Ranks
+    entries: FloatArray
+
+
+def observe(pair: Pair, series: Ohlcv, bulk: BulkPredictions, times: IntArray, *, lookback: int,
+            atr_period: int, max_staleness: timedelta, thresholds: TierThresholds) -> Observed:
+    ranks = np.zeros(len(times), dtype=np.int8)
+    if len(series) == 0 or len(times) == 0:
+        return Observed(ranks, np.full(len(times), np.nan))
+    n = max(lookback, atr_period + 1)
+    last = np.searchsorted(series.open_time_ms, times - MINUTE_MS, side="right") - 1
+    safe = np.clip(last, 0, None)
+    start = np.maximum(0, last + 1 - n)
+    length = last + 1 - start
+    fresh = (last >= 0) & (times - (series.open_time_ms[safe] + MINUTE_MS) <= max_staleness.total_seconds() * 1000)
+    clean = _count_between(unreadable_rows(series), start, last) == 0
+    probability = bulk.probability[safe]
+    with np.errstate(invalid="ignore"):
+        scored = (bulk.direction[safe] != 0) & (probability >= 0) & (probability <= 1)
+        reaching = probability >= thresholds.low  # below it, the tier is none whatever else holds
+    usable = fresh & clean & scored & reaching & (length >= lookback) & (length >= atr_period + 1)
+    usable &= _atr_positive(pair, series, start, last, atr_period, usable)
+    ranks[usable] = tier_ranks(probability[usable], thresholds)
+    return Observed(ranks, np.where(last >= 0, series.close[safe], np.nan))
+
+
+def tier_ranks(probability: FloatArray, thresholds: TierThresholds) -> Ranks:
+    """``TierThresholds.tier_for`` over an array (each threshold is reached at or above it), as ranks."""
+    levels = sorted((t.rank, getattr(thresholds, t.name.lower())) for t in Tier)
+    ranks = np.zeros(len(probability), dtype=np.int8)
+    for rank, level in levels:
+        ranks[probability >= level] = rank
+    return ranks
+
+
+def unreadable_rows(series: Ohlcv) -> npt.NDArray[np.bool_]:
+    prices = [getattr(series, c) for c in ("open", "high", "low", "close")]
+    bad: npt.NDArray[np.bool_] = np.logical_or.reduce([~(np.isfinite(v) & (v > 0)) for v in prices])
+    return bad | ~(np.isfinite(series.volume) & (series.volume >= 0))
+
+
+def _count_between(flags: npt.NDArray[np.bool_], start: IntArray, last: IntArray) -> IntArray:
+    """How many flags are set in rows start..last (inclusive); 0 for an empty span."""
+    counts = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+    return np.where(last >= start, counts[np.clip(last + 1, 0, None)] - counts[start], 0)
+
+
+def _atr_positive(pair: Pair, series: Ohlcv, start: IntArray, last: IntArray, period: int,
+                  asked: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    if period >= 2:
+        high, low, close = series.high, series.low, series.close
+        previous = np.concatenate([[close[0]], close[:-1]])
+        true_range = np.maximum.reduce([high - low, np.abs(high - previous), np.abs(low - previous)])
+        return _count_between(true_range > 0, start + 1, last) > 0
+    result = np.zeros(len(start), dtype=bool)
+    for i in np.flatnonzero(asked):
+        window = CandleWindow(pair, *(getattr(series, c)[start[i]:last[i] + 1] for c in COLUMNS))
+        atr = wilder_atr(window, period)
+        result[i] = atr is not None and atr > 0
+    return result
