@@ -26,7 +26,8 @@ _DATED = re.compile(r"^execution_metrics_(\d{4}-\d{2}-\d{2})(?:_(\d+))?\.json$")
 
 def _order(path: Path) -> tuple[str, int]:
     found = _DATED.match(path.name)
-    assert found is not None  # only dated names are listed
+    if found is None:  # only dated names are listed; anything else is a caller's mistake
+        raise ValueError(f"{path.name} is not a dated execution metrics file")
     return found.group(1), int(found.group(2) or 1)
 
 
