@@ -42,7 +42,24 @@ def describe(summary: dict[str, Any]) -> str:
         f"in {summary['seconds']:.2f} s",
         f"  costs: fills {run['costs']['fills']}; sizing {run['costs']['sizing']}",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _evaluation(summary))
+
+
+def _evaluation(summary: dict[str, Any]) -> list[str]:
+    """What --report added: the baselines' P/L beside the run's, the challenges' pass rate."""
+    lines = [f"  baseline {row['name']}: {row['trades']} trades, P/L with the latency penalty "
+             f"{row['pnl_latency_adjusted']:+,.2f}" for row in summary.get("baselines", {}).get("baselines", [])]
+    challenge = summary.get("challenge")
+    if challenge and "not_run" in challenge:
+        lines.append(f"  FTMO challenges: not run ({challenge['not_run']})")
+    elif challenge:
+        rate = challenge["pass_rate"]
+        lines.append(f"  FTMO challenges: {rate['successes']} of {challenge['attempts']:,} passed "
+                     f"(Wilson 95 % {rate['wilson_low']:.1%} to {rate['wilson_high']:.1%}); "
+                     f"challenge gate {challenge['gate']['verdict']}")
+    if "report" in summary:
+        lines.append(f"  report: {summary['report']['html']}")
+    return lines
 
 
 def _pairs(counts: dict[str, int]) -> str:

@@ -7,6 +7,11 @@ late, so its entry is degraded by the p90 slippage of its pair in the session op
 penalty is applied to the record, not to the run: the account the guard watched is the one the
 runtime would have had, which keeps the backtest equal to a replay; the summary shows the P/L with
 and without it.
+
+For the evaluation (domain.evaluation) each trade also records the sessions open at its signal
+(``session``: their names joined by "+", e.g. "london+new_york", or "off_hours"), the horizon of
+the prediction it came from, and whether the price moved the called way over that horizon
+(``direction_right``: filled after the run from the candles, application.backtest.outcomes).
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ import attrs
 
 from application.runtime.paper_book import ClosedTrade
 from application.runtime.scan_market import ScanReport, Status
+from domain.evaluation.trades import sessions_at
 from domain.execution.instruments import BPS, Instruments
 from domain.execution.sampling import FillCosts
 from domain.risk.account import Account
 from domain.signals.signal import Signal
+
+SESSION_SEPARATOR = "+"
 
 
 @attrs.frozen
@@ -44,6 +52,13 @@ class Trade:
     latency_ms: float
     late: bool
     pnl_penalised: float
+    session: str = ""
+    horizon_minutes: int | None = None
+    direction_right: bool | None = None  # None until labelled, or when the horizon's candle is missing
+
+    @property
+    def sessions(self) -> tuple[str, ...]:
+        return tuple(self.session.split(SESSION_SEPARATOR)) if self.session else ()
 
 
 @attrs.frozen
@@ -65,7 +80,7 @@ class TradeBook:
         self._instruments = instruments
         self._fills = fills or FillCosts()
         self._budget = latency_budget_ms
-        self._emitted: dict[str, tuple[Signal, float]] = {}
+        self._emitted: dict[str, tuple[Signal, float, int | None]] = {}
         self._closed: list[Trade] = []
         self._statuses: dict[str, int] = {}
         self._denials: dict[str, int] = {}
@@ -78,7 +93,8 @@ class TradeBook:
             for rule in outcome.rules:
                 _count(self._denials, str(rule))
             if outcome.status is Status.EMITTED and outcome.signal is not None:
-                self._emitted[outcome.signal.signal_id] = (outcome.signal, outcome.latency_ms)
+                horizon = outcome.prediction.horizon_minutes if outcome.prediction is not None else None
+                self._emitted[outcome.signal.signal_id] = (outcome.signal, outcome.latency_ms, horizon)
         for closed in report.closed:
             if closed.error is None:
                 self._closed.append(self._trade(closed))
@@ -91,7 +107,7 @@ class TradeBook:
 
     def _trade(self, closed: ClosedTrade) -> Trade:
         position, close = closed.close.position, closed.close
-        signal, latency = self._emitted[position.position_id]
+        signal, latency, horizon = self._emitted[position.position_id]
         late = latency > self._budget
         spec = self._instruments.spec_for(position.pair)
         # a late entry fills the session's p90 slippage further against the trade: that much less P/L per unit
@@ -103,7 +119,8 @@ class TradeBook:
             entry=signal.entry, entry_fill=position.entry, lots=position.lots, stop=signal.stop_loss,
             take_profit=signal.take_profit, exit_reason=close.exit.reason.value, exit_at=close.exit.at.isoformat(),
             exit_fill=close.fill, pnl=close.pnl, r_multiple=close.r_multiple, latency_ms=latency, late=late,
-            pnl_penalised=close.pnl - penalty,
+            pnl_penalised=close.pnl - penalty, session=SESSION_SEPARATOR.join(sessions_at(signal.created_at)),
+            horizon_minutes=horizon,
         )
 
 

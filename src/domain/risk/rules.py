@@ -8,8 +8,11 @@ positions are closed. All percentages are of the initial balance, as FTMO measur
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Generic, NamedTuple, TypeVar, overload
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from domain.risk.account import Account
 from domain.risk.decisions import Reason, Rule
@@ -114,34 +117,78 @@ class Floors:
         return max(self.internal_daily, self.internal_total)
 
 
-def floors(account: Account, settings: RiskSettings) -> Floors:
-    """Floors for ``account.day``; roll the account to ``now`` first (the guard does)."""
-    initial = account.initial_balance
+# Money as one float or as a numpy array of them (one per simulated challenge attempt): the guard
+# and the challenge simulator compute floors, breaches and targets with the same functions.
+Money = TypeVar("Money", float, npt.NDArray[np.float64])
+
+
+class FloorLevels(NamedTuple, Generic[Money]):
+    daily: Money
+    total: Money
+    internal_daily: Money
+    internal_total: Money
+
+
+def floor_levels(initial: float, day_start: Money, highest_eod: Money, settings: RiskSettings) -> FloorLevels[Money]:
+    """The four floors from the balances they rest on; ``day_start`` and ``highest_eod`` may be
+    arrays (one value per simulated attempt), the arithmetic is the same."""
     ruleset, internal = settings.ruleset, settings.internal
     # 2-Step's maximum loss is fixed to the initial balance; 1-Step's trails the best midnight balance.
-    reference = account.highest_eod_balance if ruleset.max_loss_trails else initial
-    return Floors(
-        daily=account.day_start_balance - ruleset.daily_loss_pct / 100 * initial,
+    reference = highest_eod if ruleset.max_loss_trails else _constant_like(initial, highest_eod)
+    return FloorLevels(
+        daily=day_start - ruleset.daily_loss_pct / 100 * initial,
         total=reference - ruleset.max_loss_pct / 100 * initial,
-        internal_daily=account.day_start_balance - internal.daily_loss_pct / 100 * initial,
+        internal_daily=day_start - internal.daily_loss_pct / 100 * initial,
         internal_total=reference - internal.total_loss_pct / 100 * initial,
     )
+
+
+def _constant_like(value: float, like: Money) -> Money:
+    return np.full_like(like, value) if isinstance(like, np.ndarray) else value
+
+
+def floors(account: Account, settings: RiskSettings) -> Floors:
+    """Floors for ``account.day``; roll the account to ``now`` first (the guard does)."""
+    return Floors(*floor_levels(account.initial_balance, account.day_start_balance, account.highest_eod_balance,
+                                settings))
+
+
+Flags = npt.NDArray[np.bool_]
+
+
+@overload
+def falls_below(equity: float, level: float) -> bool: ...
+@overload
+def falls_below(equity: npt.NDArray[np.float64], level: npt.NDArray[np.float64] | float) -> Flags: ...
+def falls_below(equity: float | npt.NDArray[np.float64], level: float | npt.NDArray[np.float64]) -> bool | Flags:
+    """A hard floor is breached when equity falls below it (FTMO's "may not fall below"); a new
+    trade is denied when its stop-out would take equity below an internal floor."""
+    return equity < level
+
+
+@overload
+def at_or_below(equity: float, level: float) -> bool: ...
+@overload
+def at_or_below(equity: npt.NDArray[np.float64], level: npt.NDArray[np.float64] | float) -> Flags: ...
+def at_or_below(equity: float | npt.NDArray[np.float64], level: float | npt.NDArray[np.float64]) -> bool | Flags:
+    """An internal floor is reached when equity is at or below it: there signals stop."""
+    return equity <= level
 
 
 def crossed_floors(equity: float, levels: Floors) -> tuple[Reason, ...]:
     """Floors already crossed by ``equity``: a hard floor when equity is below it (FTMO's
     "may not fall below"), an internal one when equity is at or below it (where signals stop)."""
     reasons: list[Reason] = []
-    if equity < levels.daily:
+    if falls_below(equity, levels.daily):
         reasons.append(Reason(Rule.FTMO_DAILY_LOSS, f"equity {equity:,.2f} is below the daily floor "
                                                     f"{levels.daily:,.2f}"))
-    if equity < levels.total:
+    if falls_below(equity, levels.total):
         reasons.append(Reason(Rule.FTMO_MAX_LOSS, f"equity {equity:,.2f} is below the maximum-loss floor "
                                                   f"{levels.total:,.2f}"))
-    if equity <= levels.internal_daily:
+    if at_or_below(equity, levels.internal_daily):
         reasons.append(Reason(Rule.INTERNAL_DAILY_LOSS, f"equity {equity:,.2f} is at or below the internal daily "
                                                         f"floor {levels.internal_daily:,.2f}"))
-    if equity <= levels.internal_total:
+    if at_or_below(equity, levels.internal_total):
         reasons.append(Reason(Rule.INTERNAL_TOTAL_LOSS, f"equity {equity:,.2f} is at or below the internal total "
                                                         f"floor {levels.internal_total:,.2f}"))
     return tuple(reasons)
@@ -162,8 +209,22 @@ class BestDay:
 
     @property
     def satisfied(self) -> bool:
-        share = self.share_pct
-        return share is not None and share <= self.max_share_pct
+        return bool(best_day_met(self.best_day_profit, self.total_profit, self.max_share_pct))
+
+
+@overload
+def best_day_met(best_day_profit: float, total_profit: float, max_share_pct: float) -> bool: ...
+@overload
+def best_day_met(best_day_profit: npt.NDArray[np.float64], total_profit: npt.NDArray[np.float64],
+                 max_share_pct: float) -> Flags: ...
+def best_day_met(best_day_profit: float | npt.NDArray[np.float64], total_profit: float | npt.NDArray[np.float64],
+                 max_share_pct: float) -> bool | Flags:
+    """The best day's profit is at most ``max_share_pct`` of a positive total profit."""
+    if isinstance(total_profit, np.ndarray):
+        positive = total_profit > 0
+        with np.errstate(over="ignore"):  # a share past the float range is simply too large
+            return positive & (100 * best_day_profit / np.where(positive, total_profit, 1.0) <= max_share_pct)
+    return total_profit > 0 and 100 * best_day_profit / total_profit <= max_share_pct
 
 
 def best_day(account: Account, max_share_pct: float = 50.0) -> BestDay:
@@ -184,11 +245,16 @@ class Progress:
         return self.target_reached and self.min_trading_days_met and self.best_day_satisfied is not False
 
 
+def target_balance(initial: float, target_pct: float) -> float:
+    """The balance a phase's profit target asks for (it counts only with every position closed)."""
+    return initial * (1 + target_pct / 100)
+
+
 def progress(account: Account, ruleset: Ruleset, phase: int = 0) -> Progress:
     """Objectives of ``phase`` (0: phase 1, 1: verification): the target counts only with every
     position closed."""
-    target = ruleset.profit_targets_pct[phase]
-    reached = not account.positions and account.balance >= account.initial_balance * (1 + target / 100)
+    target = target_balance(account.initial_balance, ruleset.profit_targets_pct[phase])
+    reached = not account.positions and account.balance >= target
     days = len(account.trading_days)
     rule = ruleset.best_day_max_share_pct
     return Progress(reached, days, days >= ruleset.min_trading_days,

@@ -13,6 +13,8 @@ import click
 SUBCOMMANDS: dict[str, str] = {
     "run": "entrypoints.cli.run:run",
     "backtest": "entrypoints.cli.backtest:backtest",
+    "report": "entrypoints.cli.report:report",
+    "challenge": "entrypoints.cli.challenge:challenge",
     "config": "entrypoints.cli.config:config",
     "data": "entrypoints.cli.data:data",
     "features": "entrypoints.cli.features:features",

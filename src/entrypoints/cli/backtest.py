@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import click
@@ -20,14 +20,17 @@ from entrypoints.cli.common import (
     pairs_option,
     revalidated,
     settings_from_context,
+    with_progress,
 )
 from entrypoints.settings import LoadedSettings, Settings
 
+BaselineName = Literal["baseline", "random"]
 
-def _settings(loaded: LoadedSettings, pairs: str | None, predictor: str | None, seed: int | None) -> Settings:
+
+def _settings(loaded: LoadedSettings, pairs: str | None, predictor: BaselineName | None, seed: int | None) -> Settings:
     settings = loaded.settings
-    # --predictor offers only baseline until trained models can score a series in bulk
-    chosen_predictor = attrs.evolve(settings.predictor, name="baseline") if predictor else settings.predictor
+    # --predictor offers the baselines only until trained models can score a series in bulk
+    chosen_predictor = attrs.evolve(settings.predictor, name=predictor) if predictor else settings.predictor
     updated = attrs.evolve(settings, pairs=pairs_option(pairs, settings.pairs),
                            seed=settings.seed if seed is None else seed, predictor=chosen_predictor)
     return revalidated(loaded, updated)
@@ -37,21 +40,29 @@ def _settings(loaded: LoadedSettings, pairs: str | None, predictor: str | None, 
 @click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT. Default: the pairs setting.")
 @click.option("--start", type=UTC_TIME, required=True, help="Market time to start (ISO, UTC).")
 @click.option("--end", type=UTC_TIME, required=True, help="Market time to end, included (ISO, UTC).")
-@click.option("--predictor", type=click.Choice(["baseline"]), help="Predictor. Default: the predictor setting.")
+@click.option("--predictor", type=click.Choice(["baseline", "random"]),
+              help="Predictor: baseline (momentum) or random (a coin toss per bar at the LOW tier, seeded by --seed). "
+                   "Default: the predictor setting.")
 @click.option("--seed", type=int, help="Seed of the run (recorded). Default: the seed setting.")
 @click.option("--replay", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Candle CSV file or folder (repeatable). Default: candles.replay_paths.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for trades.parquet, summary.json, summary.txt. Default: <data_dir>/backtests/<run>.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also run the baselines and FTMO challenges and write report.html, its PNGs, metrics.json "
+                   "and challenge.json into this folder (needs the report extra: matplotlib).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout.")
 @click.pass_context
-def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: datetime, predictor: str | None,
-             seed: int | None, replay: tuple[Path, ...], out: Path | None, as_json: bool) -> None:
+def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: datetime, predictor: BaselineName | None,
+             seed: int | None, replay: tuple[Path, ...], out: Path | None, report_dir: Path | None,
+             as_json: bool) -> None:
     """Backtest the runtime's rules (predictor, tiers with hysteresis, the FTMO guard, paper exits
     and costs) from --start to --end. Exit 0 done, 1 failed, 2 bad input."""
     import structlog
 
-    from application.backtest.engine import BacktestConfig, BacktestEngine
+    from application.backtest.baselines import EngineInputs, run_backtest
+    from application.backtest.engine import BacktestConfig
+    from application.backtest.outcomes import label_directions
     from application.backtest.trades import summarise
     from domain.market.candles import Pair
     from entrypoints.backtest_output import describe, write_outputs
@@ -77,18 +88,22 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
     candles = _candles(container, settings, replay, chosen, start, end)
     config = BacktestConfig(scan_config(settings), default_controls(settings),
                             latency_budget_ms=settings.backtest.latency_budget_ms)
-    engine = BacktestEngine(predictor=container.predictor(), costs=container.costs(),
-                            broker_for=container.broker_for(), config=config, timer=container.timer())
+    inputs = EngineInputs(container.costs(), container.broker_for(), config, container.timer(), candles, start, end)
     began = time.perf_counter()
-    result = _with_progress(lambda progress: engine.run(candles, start, end, progress), show=not as_json)
+    result = with_progress("backtest", "scans", lambda progress: run_backtest(container.predictor(), inputs, progress),
+                           show=not as_json)
+    result = label_directions(result, candles)  # was each call's direction right over its horizon?
     summary: dict[str, Any] = {
         "run": {"pairs": list(settings.pairs), "start": start.isoformat(), "end": end.isoformat(),
                 "predictor": container.predictor().version, "seed": settings.seed,
+                "initial_balance": settings.risk.initial_balance,
                 "latency_budget_ms": settings.backtest.latency_budget_ms,
                 "costs": costs_summary(loaded, settings.seed)},
         **summarise(result, settings.risk.initial_balance),
         "seconds": round(time.perf_counter() - began, 3),
     }
+    # the report first (it adds the baselines and challenges to the summary); the trades are written whatever it does
+    failed = _report(root, settings, inputs, result, summary, report_dir) if report_dir else None
     folder = out or Path(settings.candles.data_dir) / "backtests" / _run_name(settings, start, end)
     try:
         summary["files"] = write_outputs(folder, result, summary)
@@ -100,6 +115,24 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
     else:
         click.echo(describe(summary))
         click.echo(f"  written to {folder}")
+    if failed:
+        click.echo(f"error: {failed}", err=True)
+        sys.exit(EXIT_FAILURE)
+
+
+def _report(root: Any, settings: Settings, inputs: Any, result: Any, summary: dict[str, Any],
+            folder: Path) -> str | None:
+    """Write the report into ``folder``; what went wrong, or None."""
+    from entrypoints.backtest_report import report_run
+
+    try:
+        written = report_run(root, settings, inputs, result, summary, folder)
+    except ImportError as exc:  # the report extra (matplotlib) is not installed
+        return str(exc)
+    except OSError as exc:
+        return f"cannot write the report to {folder}: {exc}"
+    summary["report"] = {"html": str(written.html), "metrics": str(written.metrics)}
+    return None
 
 
 def _candles(container: Any, settings: Settings, replay: tuple[Path, ...], pairs: list[Any], start: datetime,
@@ -127,18 +160,6 @@ def _candles(container: Any, settings: Settings, replay: tuple[Path, ...], pairs
             _usage(f"no {pair} candles between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC "
                    f"(the files hold {held})")
     return dict(candles)
-
-
-def _with_progress(work: Any, show: bool) -> Any:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} scans"),
-                  TimeRemainingColumn(), console=console, disable=not (show and console.is_terminal),
-                  transient=True) as progress:
-        task = progress.add_task("scans", total=None)
-        return work(lambda done, total: progress.update(task, completed=done, total=total))
 
 
 def _run_name(settings: Settings, start: datetime, end: datetime) -> str:

@@ -96,3 +96,17 @@ def data_dir_container(data_dir: Path, binance_base_url: str | None = None) -> C
     candles = attrs.evolve(defaults.candles, data_dir=str(data_dir),
                            binance_base_url=binance_base_url or defaults.candles.binance_base_url)
     return build_container(attrs.evolve(defaults, candles=candles))
+
+
+def with_progress(label: str, count: str, work: Callable[[Callable[[int, int], None]], Any], show: bool) -> Any:
+    """Run ``work(progress)`` under a progress bar on stderr (``progress(done, total)``), shown only
+    when asked and stderr is a terminal; ``count`` labels the figures, e.g. "scans"."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn(label), BarColumn(), TextColumn(f"{{task.completed:,}}/{{task.total:,}} {count}".rstrip()),
+                  TimeRemainingColumn(), console=console, disable=not (show and console.is_terminal),
+                  transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        return work(lambda done, total: progress.update(task, completed=done, total=total))

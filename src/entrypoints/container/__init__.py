@@ -1,6 +1,6 @@
 """The composition root: one container, built from the settings, composed of one sub-container per
-context (data, features, execution, store, runtime). Each provider is typed by the port it serves; only the
-adapter a command asks for is built, and the settings choose which one (providers.Selector).
+context (data, features, execution, backtest, reports, store, runtime). Each provider is typed by the
+port it serves; only the adapter a command asks for is built, and the settings choose which one (providers.Selector).
 Tests override providers with fakes, e.g. ``container.runtime().predictor.override(fake)``; the
 runtime's risk book and controls are the store's, so ``container.store().risk_book.override(fake)``
 reaches the runtime too."""
@@ -13,12 +13,14 @@ from entrypoints.container.backtest import BacktestContainer
 from entrypoints.container.data import DataContainer
 from entrypoints.container.execution import ExecutionContainer, LoadedExecution
 from entrypoints.container.features import FeaturesContainer
+from entrypoints.container.reports import ReportsContainer
 from entrypoints.container.runtime import RuntimeContainer
 from entrypoints.container.store import StoreContainer
 from entrypoints.settings import Settings
 
 __all__ = ["BacktestContainer", "Container", "DataContainer", "ExecutionContainer", "FeaturesContainer",
-           "LoadedExecution", "RuntimeContainer", "StoreContainer", "account_name", "build_container"]
+           "LoadedExecution", "ReportsContainer", "RuntimeContainer", "StoreContainer", "account_name",
+           "build_container"]
 
 
 def account_name(settings: Settings) -> str:
@@ -35,6 +37,7 @@ class Container(containers.DeclarativeContainer):
     execution: providers.Container[ExecutionContainer] = providers.Container(ExecutionContainer, settings=settings)
     backtest: providers.Container[BacktestContainer] = providers.Container(
         BacktestContainer, settings=settings, instruments=execution.instruments, fill_costs=execution.fill_costs)
+    reports: providers.Container[ReportsContainer] = providers.Container(ReportsContainer)
     store: providers.Container[StoreContainer] = providers.Container(StoreContainer, settings=settings,
                                                                        account=account_name)
     runtime: providers.Container[RuntimeContainer] = providers.Container(

@@ -1,5 +1,6 @@
-"""The backtest's adapters: the bulk predictor (chosen like the runtime's), the costs, the broker
-the runtime fills with, the candle files it replays and the timer decisions are measured with."""
+"""The backtest's adapters: the bulk predictor (chosen like the runtime's), the baselines a run is
+compared with, the costs, the broker the runtime fills with, the candle files it replays and the
+timer decisions are measured with."""
 
 from __future__ import annotations
 
@@ -22,6 +23,18 @@ def _baseline() -> BulkPredictor:
     from adapters.predictors.baseline import BaselineMomentumPredictor
 
     return BaselineMomentumPredictor()
+
+
+def _random(settings: Settings) -> BulkPredictor:
+    from adapters.predictors.random_direction import RandomDirectionPredictor
+
+    # at the LOW tier's threshold: it trades at LOW with everyone's exits, so only the direction differs
+    return RandomDirectionPredictor(seed=settings.seed, probability=settings.signals.tier_low)
+
+
+def _baselines(settings: Settings) -> Mapping[str, BulkPredictor]:
+    """What every report compares a strategy with: the momentum rule, and a coin toss seeded by the run's seed."""
+    return {"momentum": _baseline(), "random": _random(settings)}
 
 
 def _costs(instruments: Instruments, fill_costs: FillCosts) -> CostModel:
@@ -63,7 +76,9 @@ class BacktestContainer(containers.DeclarativeContainer):
     predictor: providers.Selector[BulkPredictor] = providers.Selector(
         providers.Callable(lambda s: s.predictor.name, settings),
         baseline=providers.Singleton(_baseline),
+        random=providers.Singleton(_random, settings),
     )
+    baselines: providers.Singleton[Mapping[str, BulkPredictor]] = providers.Singleton(_baselines, settings)
     instruments: providers.Dependency[Instruments] = providers.Dependency(instance_of=Instruments)
     fill_costs: providers.Dependency[FillCosts] = providers.Dependency(instance_of=FillCosts, default=FillCosts())
     costs: providers.Singleton[CostModel] = providers.Singleton(_costs, instruments, fill_costs)

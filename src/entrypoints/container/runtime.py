@@ -72,6 +72,12 @@ def _baseline_predictor() -> Predictor:
     return BaselineMomentumPredictor()
 
 
+def _random_predictor(settings: Settings) -> Predictor:
+    from adapters.predictors.random_direction import RandomDirectionPredictor
+
+    return RandomDirectionPredictor(seed=settings.seed, probability=settings.signals.tier_low)
+
+
 def _replay_clock(settings: Settings, stop: threading.Event, start: datetime) -> Clock:
     from adapters.clock import ReplayClock
 
@@ -118,6 +124,7 @@ class RuntimeContainer(containers.DeclarativeContainer):
     predictor: providers.Selector[Predictor] = providers.Selector(
         providers.Callable(lambda s: s.predictor.name, settings),
         baseline=providers.Singleton(_baseline_predictor),
+        random=providers.Singleton(_random_predictor, settings),
     )
     # latency of each pair-scan, read through the port's timer so tests can fix it
     timer: providers.Object[Callable[[], float]] = providers.Object(time.perf_counter)

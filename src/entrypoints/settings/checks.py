@@ -111,6 +111,9 @@ def _adapter_problems(s: Settings) -> list[Issue]:
                                  f"the {s.broker.name} broker is not available in this version yet; use paper"))
     if s.predictor.name == "torch":
         problems.append(Issue.at("predictor.name", "no torch model can be promoted yet in this version; use baseline"))
+    if s.predictor.name == "random" and s.mode == "live":
+        problems.append(Issue(("predictor.name", "mode"),
+                              "the random-direction baseline is a yardstick for reports; it never trades live"))
     if s.mode == "live" and s.broker.name == "paper":
         problems.append(Issue(("mode", "broker.name"),
                               "live mode needs a real broker (mt5 or metaapi); use dryrun with paper"))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from domain.evaluation.gates import AcceptanceGate, ChallengeGate, Gates, PromotionGate
 from domain.risk import InternalLimits, RiskSettings, Ruleset, SizingSettings
 from domain.risk.emission import EmissionConfig
 from domain.signals.confidence import EnsembleSettings, HysteresisSettings
@@ -42,6 +43,13 @@ def tier_thresholds(s: Settings) -> TierThresholds:
 
 def hysteresis(s: Settings) -> HysteresisSettings:
     return HysteresisSettings(confirm_scans=s.signals.tier_confirm_scans)
+
+
+def gates(s: Settings) -> Gates:
+    g = s.gates
+    return Gates(PromotionGate(g.promotion_min_accuracy, g.promotion_max_calibration_error),
+                 ChallengeGate(g.challenge_min_pass_rate, g.challenge_min_attempts),
+                 AcceptanceGate(g.acceptance_min_win_rate, g.acceptance_min_trades))
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -86,7 +94,22 @@ def domain_problems(s: Settings) -> list[Issue]:
     problems += _check(("ensemble.weights_without_rl",),
                        lambda: EnsembleSettings(without_rl=parse_weights(s.ensemble.weights_without_rl)))
     problems += _check(("ensemble.bias_pp",), lambda: EnsembleSettings(bias_pp=s.ensemble.bias_pp))
-    return problems
+    return problems + _gate_problems(s)
+
+
+def _gate_problems(s: Settings) -> list[Issue]:
+    """Each threshold alone, so a refusal names its key."""
+    g = s.gates
+    built: dict[str, Callable[[], Any]] = {
+        "promotion_min_accuracy": lambda: PromotionGate(min_accuracy=g.promotion_min_accuracy),
+        "promotion_max_calibration_error": lambda: PromotionGate(
+            max_calibration_error=g.promotion_max_calibration_error),
+        "challenge_min_pass_rate": lambda: ChallengeGate(min_pass_rate=g.challenge_min_pass_rate),
+        "challenge_min_attempts": lambda: ChallengeGate(min_attempts=g.challenge_min_attempts),
+        "acceptance_min_win_rate": lambda: AcceptanceGate(min_win_rate=g.acceptance_min_win_rate),
+        "acceptance_min_trades": lambda: AcceptanceGate(min_trades=g.acceptance_min_trades),
+    }
+    return [problem for key, build in built.items() for problem in _check((f"gates.{key}",), build)]
 
 
 def _buffer_problems(s: Settings) -> list[Issue]:

@@ -66,7 +66,8 @@ class NotifierSettings:
 
 @attrs.frozen
 class PredictorSettings:
-    name: Literal["baseline", "torch"] = "baseline"
+    # random: the random-direction baseline (seeded by the seed setting), for comparisons, never live
+    name: Literal["baseline", "random", "torch"] = "baseline"
     model_dir: str = "models"
 
 
@@ -137,6 +138,18 @@ class BacktestSettings:
 
 
 @attrs.frozen
+class GateSettings:
+    """Thresholds of the plan's gates (domain.evaluation.gates): shares within [0, 1], counts >= 1."""
+
+    promotion_min_accuracy: float = 0.68
+    promotion_max_calibration_error: float = 0.05
+    challenge_min_pass_rate: float = 0.70
+    challenge_min_attempts: int = 20
+    acceptance_min_win_rate: float = 0.68
+    acceptance_min_trades: int = 100
+
+
+@attrs.frozen
 class Settings:
     mode: Mode = "dryrun"
     seed: int = 42
@@ -154,3 +167,4 @@ class Settings:
     ensemble: EnsembleSettings = EnsembleSettings()
     execution: ExecutionSettings = ExecutionSettings()
     backtest: BacktestSettings = BacktestSettings()
+    gates: GateSettings = GateSettings()

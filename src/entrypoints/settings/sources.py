@@ -77,6 +77,12 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "EXEC_TICKS_PASSWORD": "execution.ticks_password",
     "EXEC_TICKS_SERVER": "execution.ticks_server",
     "LATENCY_BUDGET_MS": "backtest.latency_budget_ms",
+    "GATE_PROMOTION_MIN_ACCURACY": "gates.promotion_min_accuracy",
+    "GATE_PROMOTION_MAX_CALIBRATION_ERROR": "gates.promotion_max_calibration_error",
+    "GATE_CHALLENGE_MIN_PASS_RATE": "gates.challenge_min_pass_rate",
+    "GATE_CHALLENGE_MIN_ATTEMPTS": "gates.challenge_min_attempts",
+    "GATE_ACCEPTANCE_MIN_WIN_RATE": "gates.acceptance_min_win_rate",
+    "GATE_ACCEPTANCE_MIN_TRADES": "gates.acceptance_min_trades",
 }
 
 SECRET_KEYS = frozenset(

@@ -128,3 +128,15 @@ def test_bad_input_exits_2_naming_it(spot_1m_dir: Path, tmp_path: Path, args: li
     assert result.returncode == 2, result.stderr[-2000:]
     assert named in result.stderr
     assert not (tmp_path / "bt").exists()
+
+
+def test_a_report_that_cannot_be_written_exits_1_and_keeps_the_backtest(spot_1m_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    blocked = tmp_path / "a-file" / "report"
+    result = run_cli(["backtest", "--replay", str(spot_1m_dir), *PAIRS, "--start", WINDOW[0], "--end", WINDOW[1],
+                      "--out", str(tmp_path / "bt"), "--report", str(blocked)], _data_dir(tmp_path, False), tmp_path)
+    assert result.returncode == 1
+    assert f"cannot write the report to {blocked}" in result.stderr
+    summary = json.loads((tmp_path / "bt" / "summary.json").read_text())
+    assert len(pd.read_parquet(tmp_path / "bt" / "trades.parquet")) == summary["trades"]
+    assert {"baselines", "challenge"} <= set(summary) and "report" not in summary

@@ -14,6 +14,7 @@ import pytest
 from adapters.brokers.paper import PaperBroker
 from adapters.clock import ReplayClock
 from adapters.predictors.baseline import BaselineMomentumPredictor
+from adapters.predictors.random_direction import RandomDirectionPredictor
 from application.backtest.engine import BacktestConfig, BacktestEngine
 from application.backtest.parts import BacktestBook, SilentNotifier
 from application.backtest.ports import P90Costs
@@ -21,6 +22,7 @@ from application.backtest.trades import BacktestTrades, summarise
 from application.data.candle_source import LoadedCandleSource
 from application.runtime.loop import Runtime
 from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
+from domain.evaluation import sessions_at
 from domain.market.candles import Pair
 from domain.market.quality import Ohlcv
 from domain.signals.signal import Mode
@@ -29,6 +31,7 @@ from tests.fakes.series import random_walk
 START = datetime(2024, 3, 1, 20, 0, tzinfo=UTC)  # spans a Prague midnight
 END = START + timedelta(hours=10)
 PAIRS = (Pair.parse("BTCUSDT"), Pair.parse("ETHUSDT"))
+Predictors = BaselineMomentumPredictor | RandomDirectionPredictor
 
 
 def _candles() -> dict[Pair, Ohlcv]:
@@ -41,13 +44,14 @@ def _config() -> ScanConfig:
     return ScanConfig(pairs=PAIRS, mode=Mode.DRYRUN)
 
 
-def _replay(candles: dict[Pair, Ohlcv]) -> list[tuple[str, str, str, float]]:
+def _replay(candles: dict[Pair, Ohlcv], predictor: Predictors | None = None) -> list[tuple[str, str, str, float]]:
     closed = []
 
     def on_scan(report: ScanReport) -> None:
         closed.extend(c for c in report.closed if c.error is None)
 
-    scan = ScanMarket(source=LoadedCandleSource(lambda p: candles[p]), predictor=BaselineMomentumPredictor(),
+    scan = ScanMarket(source=LoadedCandleSource(lambda p: candles[p]),
+                      predictor=predictor or BaselineMomentumPredictor(),
                       book=BacktestBook(), notifier=SilentNotifier(), broker=PaperBroker(), config=_config(),
                       timer=lambda: 0.0)
     Runtime(clock=ReplayClock(START), scan=scan, interval=timedelta(minutes=2), stop=threading.Event(),
@@ -56,8 +60,9 @@ def _replay(candles: dict[Pair, Ohlcv]) -> list[tuple[str, str, str, float]]:
              round(c.close.pnl, 2)) for c in closed]
 
 
-def _backtest(candles: dict[Pair, Ohlcv], timer: object = lambda: 0.0, budget: float = 500.0) -> BacktestTrades:
-    engine = BacktestEngine(predictor=BaselineMomentumPredictor(), costs=P90Costs(), broker_for=PaperBroker,
+def _backtest(candles: dict[Pair, Ohlcv], timer: object = lambda: 0.0, budget: float = 500.0,
+              predictor: Predictors | None = None) -> BacktestTrades:
+    engine = BacktestEngine(predictor=predictor or BaselineMomentumPredictor(), costs=P90Costs(), broker_for=PaperBroker,
                             config=BacktestConfig(_config(), latency_budget_ms=budget), timer=timer)  # type: ignore[arg-type]
     return engine.run(candles, START, END)
 
@@ -69,6 +74,21 @@ def test_the_backtest_gives_the_replays_signals_exits_and_pnl_to_the_cent() -> N
     assert len(replayed) >= 10
     assert [(t.signal_id, t.exit_at, t.exit_reason, round(t.pnl, 2)) for t in result.trades] == replayed
     assert result.active_scans < result.scans  # scans where nothing could change were skipped
+
+
+def test_the_random_direction_baseline_backtests_as_it_replays() -> None:
+    candles, predictor = _candles(), RandomDirectionPredictor(seed=42)
+    replayed = _replay(candles, predictor)
+    result = _backtest(candles, predictor=predictor)
+    assert len(replayed) >= 10
+    assert [(t.signal_id, t.exit_at, t.exit_reason, round(t.pnl, 2)) for t in result.trades] == replayed
+
+
+def test_each_trade_records_its_sessions_and_its_predictions_horizon() -> None:
+    result = _backtest(_candles())
+    assert all(t.horizon_minutes == 15 and t.direction_right is None for t in result.trades)
+    assert all(t.sessions == sessions_at(datetime.fromisoformat(t.signal_at)) for t in result.trades)
+    assert {t.session for t in result.trades} >= {"new_york", "off_hours"}
 
 
 def test_a_backtest_run_twice_gives_identical_trades() -> None:
