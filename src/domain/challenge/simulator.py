@@ -190,16 +190,25 @@ class _Run:
                                                                    self.n_open))
         opening = events.opening[e, :m] & active
         risk, worst = self.risk.take(trade), self.worst.take(trade)
-        ok = opening & ~falls_below(balance - open_risk - risk, self.internal[:m])
+        room = balance - open_risk
+        room -= risk
+        # in place where a temporary would do: this runs once per event for every attempt
+        ok = ~falls_below(room, self.internal[:m])
+        ok &= opening
         taken[e, :m] = ok
-        done = events.closing[e, :m] & active & taken.take(events.held[e, :m])
+        done = events.closing[e, :m] & active
+        done &= taken.take(events.held[e, :m])
         self.denied[:m] += opening ^ ok
         change = np.subtract(ok, done, dtype=np.float64)
-        open_risk += risk * change
-        open_worst += worst * change
+        risk *= change
+        open_risk += risk
+        worst *= change
+        open_worst += worst
         n_open += ok
         n_open -= done
-        balance += self.pnl.take(trade) * done
+        pnl = self.pnl.take(trade)
+        pnl *= done
+        balance += pnl
         self.traded_today[:m] |= ok
         if self.breach_on_open and ok.any():
             self._open_breach(ok, events, e, day)
@@ -280,6 +289,21 @@ class _Run:
         closes drift by float noise); the target may count, or no trade may ever fit again."""
         self.open_risk[rows] = 0.0
         self.open_worst[rows] = 0.0
+        balance = self.balance[rows]
+        # most flat moments are neither: test the cheap bounds before the rules' full checks
+        reach = balance >= self.targets[self.phase[rows]]
+        if reach.any():
+            self._targets(rows[reach], trade[reach], opened[reach], day)
+        stuck = self.active[rows] & falls_below(balance - self.min_risk, self.internal_total[rows])
+        if stuck.any():
+            rows, trade, opened = rows[stuck], trade[stuck], opened[stuck]
+            self._end(rows, Outcome.STOPPED, Where.TRADE_CLOSE, day, trade, opened)
+            i = self.ids[rows]
+            self.out.equity[i], self.out.rules[i] = self.balance[rows], INTERNAL_TOTAL
+            self.out.floor[i] = self.internal_total[rows]
+
+    def _targets(self, rows: IntArray, trade: IntArray, opened: IntArray, day: int) -> None:
+        """Flat attempts at or above their phase's target balance: those that meet every objective pass it."""
         met = self._target_met(rows)
         if self.two_phases:
             first = met & (self.phase[rows] == 0)
@@ -289,12 +313,6 @@ class _Run:
             met &= ~first
         self._end(rows[met], Outcome.PASSED, Where.TRADE_CLOSE, day, trade[met], opened[met])
         self.out.equity[self.ids[rows[met]]] = self.balance[rows[met]]
-        left = self.active[rows]
-        stuck = left & falls_below(self.balance[rows] - self.min_risk, self.internal_total[rows])
-        self._end(rows[stuck], Outcome.STOPPED, Where.TRADE_CLOSE, day, trade[stuck], opened[stuck])
-        i = self.ids[rows[stuck]]
-        self.out.equity[i], self.out.rules[i] = self.balance[rows[stuck]], INTERNAL_TOTAL
-        self.out.floor[i] = self.internal_total[rows[stuck]]
 
     def _target_met(self, rows: IntArray) -> BoolArray:
         ruleset = self.settings.ruleset
