@@ -10,7 +10,10 @@ TRADEAI_SHARED_DATA), one run, one machine:
     hysteresis, the FTMO guard and the paper exits with the p90 costs, on the runtime's 2-minute grid,
     on the default settings (the baseline loses and the guard stops it at the internal floor early);
 (d) the same with 0.02 % risk per trade, so the account keeps trading far longer: the engine's cost
-    grows with the scans that must run (emissions, exits, day starts), not with the bars.
+    grows with the scans that must run (emissions, exits, day starts), not with the bars;
+(e) the full engine on BTCUSDT, ETHUSDT and BNBUSDT together over every minute all three hold
+    (BNBUSDT's span), default settings: a cheap pair (BNB) at the internal floor is proved dead only
+    by its stop's distance, not by its costs alone.
 
 Prints seconds, trade counts and peak resident memory; not a timed test.
 """
@@ -29,17 +32,33 @@ SHARED = Path(os.environ.get("TRADEAI_SHARED_DATA", Path(__file__).resolve().par
 BARS = 1_000_000
 
 
-def load(bars: int):  # type: ignore[no-untyped-def]
+def load(bars: int, symbol: str = "BTCUSDT"):  # type: ignore[no-untyped-def]
     import pandas as pd
 
     from domain.market.quality import Ohlcv
 
-    path = SHARED / "binance-spot-1m" / "BTCUSDT.csv.gz"
+    path = SHARED / "binance-spot-1m" / f"{symbol}.csv.gz"
     if not path.exists():
         sys.exit(f"skip: {path} not found (real candles are read from ../shared/data)")
     frame = pd.read_csv(path).tail(bars)
     return Ohlcv(frame.open_time.to_numpy(), frame.open.to_numpy(), frame.high.to_numpy(), frame.low.to_numpy(),
                  frame.close.to_numpy(), frame.volume.to_numpy())
+
+
+def load_three():  # type: ignore[no-untyped-def]
+    """BTC, ETH and BNB over BNB's span (the shortest of the three)."""
+    import numpy as np
+
+    from domain.market.candles import Pair
+
+    bnb = load(10**9, "BNBUSDT")
+    lo, hi = int(bnb.open_time_ms[0]), int(bnb.open_time_ms[-1])
+    out = {Pair.parse("BNBUSDT"): bnb}
+    for symbol in ("BTCUSDT", "ETHUSDT"):
+        series = load(10**9, symbol)
+        a, b = np.searchsorted(series.open_time_ms, [lo, hi], side="left")
+        out[Pair.parse(symbol)] = series.take(slice(int(a), int(b) + 1))
+    return out
 
 
 def peak_mib() -> float:
@@ -82,7 +101,7 @@ def vectorbt(candles, signals) -> tuple[float, int] | None:  # type: ignore[no-u
     return time.perf_counter() - began, count
 
 
-def full(candles, risk_pct: float | None = None):  # type: ignore[no-untyped-def]
+def full(series, risk_pct: float | None = None):  # type: ignore[no-untyped-def]
     from adapters.brokers.paper import PaperBroker
     from adapters.predictors.baseline import BaselineMomentumPredictor
     from application.backtest.engine import BacktestConfig, BacktestEngine
@@ -94,15 +113,16 @@ def full(candles, risk_pct: float | None = None):  # type: ignore[no-untyped-def
     from domain.risk.sizing import SizingSettings
     from domain.signals.signal import Mode
 
-    pair = Pair.parse("BTCUSDT")
+    if not isinstance(series, dict):
+        series = {Pair.parse("BTCUSDT"): series}
     emission = EmissionConfig() if risk_pct is None else EmissionConfig(sizing=SizingSettings(risk_pct))
+    config = ScanConfig(pairs=tuple(series), mode=Mode.DRYRUN, emission=emission)
     engine = BacktestEngine(predictor=BaselineMomentumPredictor(), costs=P90Costs(), broker_for=PaperBroker,
-                            config=BacktestConfig(ScanConfig(pairs=(pair,), mode=Mode.DRYRUN, emission=emission)),
-                            timer=time.perf_counter)
-    start = ms_to_datetime(int(candles.open_time_ms[0])) + timedelta(hours=2)
-    end = ms_to_datetime(int(candles.open_time_ms[-1]))
+                            config=BacktestConfig(config), timer=time.perf_counter)
+    start = ms_to_datetime(max(int(c.open_time_ms[0]) for c in series.values())) + timedelta(hours=2)
+    end = ms_to_datetime(min(int(c.open_time_ms[-1]) for c in series.values()))
     began = time.perf_counter()
-    result = engine.run({pair: candles}, start, end)
+    result = engine.run(series, start, end)
     return time.perf_counter() - began, summarise(result, 100_000.0)
 
 
@@ -130,6 +150,13 @@ def main() -> None:
             print(f"{label} {seconds:6.3f} s ({seconds * per_m:.3f} s per 1M bars), {summary['trades']:,} trades, "
                   f"{summary['active_scans']:,} of {summary['scans']:,} scans run, account "
                   f"{summary['final_balance']:,.0f}, peak {peak_mib():.0f} MiB")
+        three = load_three()
+        bars = sum(len(c) for c in three.values())
+        seconds, summary = full(three)
+        print(f"(e) full, BTC+ETH+BNB: {bars:,} bars, {seconds:6.3f} s "
+              f"({seconds * 1_000_000 / bars:.3f} s per 1M bars), "
+              f"{summary['trades']:,} trades, {summary['active_scans']:,} of {summary['scans']:,} scans run, "
+              f"account {summary['final_balance']:,.0f}, peak {peak_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 
 from application.backtest.driver import Progress, ScanDriver
-from application.backtest.observe import observe
+from application.backtest.observe import Observed, observe
 from application.backtest.parts import BacktestBook, SeriesPredictor, SilentNotifier
 from application.backtest.ports import BulkPredictor, CostModel
 from application.backtest.proofs import HeldPositions
@@ -39,9 +39,10 @@ from application.runtime.loop import align_up
 from application.runtime.ports import Broker
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket
 from domain.execution.instruments import Instruments
-from domain.market.candles import MINUTE_MS, IntArray, Pair, datetime_to_ms, ms_to_datetime
+from domain.market.candles import MINUTE_MS, FloatArray, IntArray, Pair, datetime_to_ms, ms_to_datetime
 from domain.market.quality import Ohlcv
 from domain.risk.account import PRAGUE, trading_day
+from domain.risk.sizing import MinLotStopOut
 
 
 @attrs.frozen
@@ -84,15 +85,29 @@ class BacktestEngine:
         times = scan_times(start, end, cfg.interval)
         observed = {p: observe(p, series[p], bulk[p], times, lookback=self._predictor.lookback,
                                atr_period=scan_config.atr_period, max_staleness=scan_config.max_staleness,
-                               thresholds=cfg.controls.thresholds) for p in pairs}
+                               thresholds=cfg.controls.thresholds, stop_atr_multiple=scan_config.stop_atr_multiple)
+                    for p in pairs}
         book = TradeBook(instruments, cfg.latency_budget_ms, self._costs.fills())
-        driver = ScanDriver(scan, TierWalk(observed, scan_config.hysteresis), HeldPositions(series, scan_config),
+        walk = TierWalk(observed, scan_config.hysteresis, least_stop_outs(observed, instruments))
+        driver = ScanDriver(scan, walk, HeldPositions(series, scan_config),
                             book, times, np.flatnonzero(_day_starts(times)), scan_config, instruments, series)
         report = driver.run(progress)
         final = report.state.account if report is not None else None
         result = driver.book.result(final, scans=len(times), active_scans=driver.book.scans,
                                     bars=sum(len(o) for o in series.values()))
         return driver.with_proved(result)
+
+
+def least_stop_outs(observed: Mapping[Pair, Observed], instruments: Instruments) -> dict[Pair, FloatArray]:
+    """Per pair and scan: the least a minimum-lot stop-out of the signal observed there can lose
+    (its entry, its stop at least the observed floor away); infinite for a pair without a spec,
+    which check_trade never sizes. NaN where no entry is known."""
+    out = {}
+    for pair, seen in observed.items():
+        spec = instruments.find(pair)
+        out[pair] = (MinLotStopOut.of(spec).least(seen.entries, seen.stop_floors) if spec is not None
+                     else np.where(np.isnan(seen.entries), np.nan, np.inf))
+    return out
 
 
 def _between(ohlcv: Ohlcv, since_ms: int, until_ms: int) -> Ohlcv:

@@ -34,18 +34,21 @@ Ranks = npt.NDArray[np.int8]
 
 @attrs.frozen(eq=False)
 class Observed:
-    """Per scan time: the rank of the tier the scan would observe (Tier.rank; 0: none), and the
-    entry a signal would take there (the last closed candle's close; NaN without one)."""
+    """Per scan time: the rank of the tier the scan would observe (Tier.rank; 0: none), the entry a
+    signal would take there (the last closed candle's close; NaN without one) and a lower bound on
+    its stop's distance from the entry (``stop_floors``, 0 where none is known)."""
 
     ranks: Ranks
     entries: FloatArray
+    stop_floors: FloatArray
 
 
 def observe(pair: Pair, series: Ohlcv, bulk: BulkPredictions, times: IntArray, *, lookback: int,
-            atr_period: int, max_staleness: timedelta, thresholds: TierThresholds) -> Observed:
+            atr_period: int, max_staleness: timedelta, thresholds: TierThresholds,
+            stop_atr_multiple: float) -> Observed:
     ranks = np.zeros(len(times), dtype=np.int8)
     if len(series) == 0 or len(times) == 0:
-        return Observed(ranks, np.full(len(times), np.nan))
+        return Observed(ranks, np.full(len(times), np.nan), np.zeros(len(times)))
     n = max(lookback, atr_period + 1)
     last = np.searchsorted(series.open_time_ms, times - MINUTE_MS, side="right") - 1
     safe = np.clip(last, 0, None)
@@ -60,7 +63,8 @@ def observe(pair: Pair, series: Ohlcv, bulk: BulkPredictions, times: IntArray, *
     usable = fresh & clean & scored & reaching & (length >= lookback) & (length >= atr_period + 1)
     usable &= _atr_positive(pair, series, start, last, atr_period, usable)
     ranks[usable] = tier_ranks(probability[usable], thresholds)
-    return Observed(ranks, np.where(last >= 0, series.close[safe], np.nan))
+    return Observed(ranks, np.where(last >= 0, series.close[safe], np.nan),
+                    stop_floors(series, start, last, atr_period, max(stop_atr_multiple, 0.0), ranks > 0))
 
 
 def tier_ranks(probability: FloatArray, thresholds: TierThresholds) -> Ranks:
@@ -76,6 +80,45 @@ def unreadable_rows(series: Ohlcv) -> npt.NDArray[np.bool_]:
     prices = [getattr(series, c) for c in ("open", "high", "low", "close")]
     bad: npt.NDArray[np.bool_] = np.logical_or.reduce([~(np.isfinite(v) & (v > 0)) for v in prices])
     return bad | ~(np.isfinite(series.volume) & (series.volume >= 0))
+
+
+# the ATR computed for all windows at once may differ from wilder_atr's by float rounding: a
+# stop floor a hair below it stays a lower bound
+_ATR_MARGIN = 1e-9
+
+
+def stop_floors(series: Ohlcv, start: IntArray, last: IntArray, period: int, multiple: float,
+                usable: npt.NDArray[np.bool_]) -> FloatArray:
+    """A lower bound on the stop distance of a signal at each ``usable`` window (rows start..last):
+    ``multiple`` x Wilder's ATR, a hair below it; 0 elsewhere."""
+    floors = np.zeros(len(start))
+    rows = np.flatnonzero(usable)
+    atr = wilder_atrs(series, start[rows], last[rows], period)
+    floors[rows] = np.where(np.isfinite(atr), multiple * atr * (1 - _ATR_MARGIN), 0.0)
+    return floors
+
+
+def wilder_atrs(series: Ohlcv, start: IntArray, last: IntArray, period: int) -> FloatArray:
+    """Wilder's ATR over rows start..last (domain.market.indicators.wilder_atr) for every window at
+    once: the mean of the first ``period`` true ranges after the window's first bar, then Wilder's
+    smoothing up to ``last``. NaN for a window with fewer than ``period`` + 1 bars."""
+    previous = np.concatenate([[series.close[0]], series.close[:-1]]) if len(series) else series.close
+    true_range = np.maximum.reduce([series.high - series.low, np.abs(series.high - previous),
+                                    np.abs(series.low - previous)])
+    enough = last - start >= period
+    first = np.where(enough, start, 0)
+    seed = np.zeros(len(start))
+    for j in range(1, period + 1):
+        seed += true_range[np.minimum(first + j, len(true_range) - 1)] if len(true_range) else 0.0
+    atr = seed / period
+    steps = int((last - start).max(initial=0)) - period
+    for j in range(period + 1, period + 1 + max(steps, 0)):
+        row = first + j
+        more = enough & (row <= last)
+        if not more.any():
+            break
+        atr = np.where(more, atr + (true_range[np.minimum(row, len(true_range) - 1)] - atr) / period, atr)
+    return np.where(enough, atr, np.nan)
 
 
 def _count_between(flags: npt.NDArray[np.bool_], start: IntArray, last: IntArray) -> IntArray:

@@ -4,7 +4,8 @@
   before then could reach a floor (every position marked at its own stop still clears every floor;
   a close beyond the stop would have touched it, making the exit due).
 - ``proved_denial``: an emission attempt the guard must deny (the kill switch, or an account whose
-  headroom cannot fit a minimum lot), which changes no state: the scan is not needed.
+  headroom cannot fit a minimum lot stopped out at the least distance the signal's stop can have),
+  which changes no state: the scan is not needed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from domain.market.candles import MINUTE_MS, IntArray, Pair, datetime_to_ms
 from domain.market.quality import Ohlcv
 from domain.risk import Position, account_status, mark_to_market
 from domain.risk.decisions import Rule
-from domain.risk.trade_check import unsizable_above
+from domain.risk.trade_check import unsizable_beyond
 
 _NEVER = 2**62
 
@@ -76,14 +77,15 @@ class HeldPositions:
 def proved_denial(report: ScanReport, pair: Pair, at: datetime, config: ScanConfig,
                   instruments: Instruments) -> tuple[Rule | None, float]:
     """What must deny ``pair``'s attempts after the last scan run, given the state it left: the
-    kill switch for every entry, else SIZING for an entry above the returned price (nothing held,
-    so no mark can move the account until the next scan runs; math.inf: no proof)."""
+    kill switch for every attempt, else SIZING for an attempt whose least minimum-lot stop-out loss
+    is beyond the returned figure (nothing held, so no mark can move the account until the next
+    scan runs; math.inf: no proof)."""
     state = report.state
     if state.kill_switch:
-        return Rule.KILL_SWITCH, 0.0
+        return Rule.KILL_SWITCH, -math.inf
     if state.account.positions:
         return None, math.inf
-    return Rule.SIZING, unsizable_above(state.account, at, pair, config.emission.risk, instruments)
+    return Rule.SIZING, unsizable_beyond(state.account, at, pair, config.emission.risk, instruments)
 
 
 def first_at_or_after(times: IntArray, at_ms: int) -> int:

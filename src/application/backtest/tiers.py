@@ -18,7 +18,7 @@ import numpy as np
 
 from application.backtest.observe import Observed
 from application.runtime.scan_market import ScanOutcome, ScanReport, Status
-from domain.market.candles import Pair
+from domain.market.candles import FloatArray, Pair
 from domain.risk.decisions import Rule
 from domain.signals.confidence import HysteresisSettings, PairTier, TierState, step_tier
 from domain.signals.signal import Tier
@@ -61,20 +61,23 @@ class Proof(Protocol):
 
 
 class _PairWalk:
-    def __init__(self, observed: Observed) -> None:
+    def __init__(self, observed: Observed, losses: FloatArray) -> None:
         seen = np.flatnonzero(observed.ranks != 0)
         self.seen: list[int] = seen.tolist()
         self.ranks: list[int] = observed.ranks[seen].tolist()
-        self.entries: list[float] = observed.entries[seen].tolist()
+        self.losses: list[float] = losses[seen].tolist()
         self.code = REST
         self.at = -1  # the scan whose state ``code`` is
         self.cursor = 0  # seen[cursor] is the first seen scan not walked yet
 
 
 class TierWalk:
-    def __init__(self, observed: Mapping[Pair, Observed], hysteresis: HysteresisSettings) -> None:
+    def __init__(self, observed: Mapping[Pair, Observed], hysteresis: HysteresisSettings,
+                 least_stop_outs: Mapping[Pair, FloatArray]) -> None:
+        """``least_stop_outs``: per pair and scan, the least a minimum-lot stop-out of the signal
+        observed there can lose, which a sizing proof compares with the headroom."""
         self._codes = TierCodes(hysteresis)
-        self._pairs = {p: _PairWalk(o) for p, o in observed.items()}
+        self._pairs = {p: _PairWalk(o, least_stop_outs[p]) for p, o in observed.items()}
         self.held: frozenset[Pair] = frozenset()
 
     def before(self, pair: Pair, k: int) -> PairTier:
@@ -112,24 +115,24 @@ class TierWalk:
         self.held = frozenset(p.pair for p in report.state.account.positions)
 
     def _first_unproved(self, pair: Pair, limit: int, proof: Proof) -> tuple[int, Rule | None]:
-        rule, above = proof(pair)
-        return self._walk(pair, limit, above if rule is not None else math.inf)[0], rule
+        rule, beyond = proof(pair)
+        return self._walk(pair, limit, beyond if rule is not None else math.inf)[0], rule
 
-    def _walk(self, pair: Pair, limit: int, above: float | None) -> tuple[int, int]:
-        """Step through the pair's seen scans before ``limit``. With ``above`` (a probe), stop at
-        the first attempt whose entry is not above it and commit nothing; without, commit the walk.
-        Returns (where it stopped, attempts on the way)."""
+    def _walk(self, pair: Pair, limit: int, beyond: float | None) -> tuple[int, int]:
+        """Step through the pair's seen scans before ``limit``. With ``beyond`` (a probe), stop at
+        the first attempt whose least stop-out loss is not beyond it and commit nothing; without,
+        commit the walk. Returns (where it stopped, attempts on the way)."""
         walk, codes = self._pairs[pair], self._codes
         code, at, j, attempts = walk.code, walk.at, walk.cursor, 0
-        seen, ranks, entries = walk.seen, walk.ranks, walk.entries
+        seen, ranks, losses = walk.seen, walk.ranks, walk.losses
         while j < len(seen) and seen[j] < limit:
             i = seen[j]
             stepped = codes.step(code if i == at + 1 else REST, ranks[j])
-            if codes.confirmed[stepped] and above is not None and not entries[j] > above:
+            if codes.confirmed[stepped] and beyond is not None and not losses[j] > beyond:
                 return i, attempts
             code, at, j = stepped, i, j + 1
             attempts += codes.confirmed[stepped]
-        if above is None:
+        if beyond is None:
             walk.code, walk.at, walk.cursor = code, at, j
         return limit, attempts
 

@@ -19,6 +19,8 @@ _QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "USD", "BTC", "ETH", "EUR")
 
 def require_utc(value: datetime, field: str) -> datetime:
     """Reject naive or non-UTC datetimes: every timestamp in the domain is aware UTC."""
+    if value.tzinfo is UTC:  # the common case, on every state change: nothing to check or convert
+        return value
     if value.tzinfo is None or value.utcoffset() != timedelta(0):
         raise ValueError(f"{field} must be a timezone-aware UTC datetime, got {value!r}")
     return value.astimezone(UTC)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 
 import attrs
+import numpy as np
 
 from domain.execution.instruments import Instruments, InstrumentSpec
 from domain.market.candles import Direction
 from domain.risk.account import Account
+from domain.risk.rules import Money
 
 _LOT_DECIMALS = 8  # lot steps are decimal (0.01); rounding removes binary noise such as 0.30000000000000004
 
@@ -51,12 +53,30 @@ def open_risk(account: Account, instruments: Instruments) -> float:
     return total
 
 
-def least_stop_out_loss(spec: InstrumentSpec, lowest_price: float) -> float:
-    """A lower bound on a minimum-lot stop-out of any trade entered at or above ``lowest_price``
-    with its stop on the losing side: both fills' costs and commissions with no price move. Per
-    unit the loss is 2 (a + c) * entry plus (1 - a)(1 - c) * distance for a long, (1 + a)(1 + c) *
-    distance for a short (a the adverse fraction, c the commission rate): it grows with both."""
-    return min(spec.stop_out_loss(d, lowest_price, lowest_price, spec.min_lots) for d in Direction)
+@attrs.frozen
+class MinLotStopOut:
+    """What a minimum-lot stop-out of a new trade loses, as ``entry * per_entry + distance *
+    per_distance`` for each direction: the fills, the price move and the commissions are all linear
+    in the entry and in the stop's distance from it (InstrumentSpec.stop_out_loss). Both
+    coefficients are positive, so the loss grows with the entry and with the distance."""
+
+    long: tuple[float, float]
+    short: tuple[float, float]
+
+    @classmethod
+    def of(cls, spec: InstrumentSpec) -> MinLotStopOut:
+        def coefficients(direction: Direction) -> tuple[float, float]:
+            at_entry = spec.stop_out_loss(direction, 1.0, 1.0, spec.min_lots)
+            one_away = spec.stop_out_loss(direction, 1.0, 1.0 - direction.sign, spec.min_lots)
+            return at_entry, one_away - at_entry
+
+        return cls(coefficients(Direction.LONG), coefficients(Direction.SHORT))
+
+    def least(self, entry: Money, distance: Money) -> Money:
+        """The smaller of the two directions' losses for a stop at least ``distance`` away (arrays welcome)."""
+        (long_entry, long_distance), (short_entry, short_distance) = self.long, self.short
+        return np.minimum(entry * long_entry + distance * long_distance,  # type: ignore[no-any-return]
+                          entry * short_entry + distance * short_distance)
 
 
 def largest_lots(spec: InstrumentSpec, direction: Direction, entry: float, stop: float, budget: float,

@@ -18,7 +18,7 @@ from domain.risk.account import Account, roll_to
 from domain.risk.decisions import Decision, Reason, Rule, decide
 from domain.risk.inputs import account_checks, problems, settings_checks, trade_checks
 from domain.risk.rules import Floors, RiskSettings, crossed_floors, floors
-from domain.risk.sizing import SizingSettings, least_stop_out_loss, open_risk, size_position
+from domain.risk.sizing import SizingSettings, open_risk, size_position
 
 
 @attrs.frozen
@@ -161,23 +161,17 @@ def _headroom(account: Account, at_risk: float, levels: Floors) -> float:
     return account.equity - at_risk - levels.internal
 
 
-def unsizable_above(account: Account, now: datetime, pair: Pair, settings: RiskSettings,
-                    instruments: Instruments) -> float:
-    """The entry price above which ``check_trade`` must find no size for a new ``pair`` trade at
-    ``now`` (its stop on the losing side): a minimum-lot stop-out costs at least
-    ``least_stop_out_loss``, which is proportional to the entry, and more than the headroom to the
-    internal floor cannot be risked. 0 when no entry can be sized (no headroom, no spec, or an
-    unreadable number, which check_trade denies); infinity when it proves nothing. The backtest
-    uses it to leave out scans whose denial is certain."""
-    spec = instruments.find(pair)
-    if spec is None:
-        return 0.0
+def unsizable_beyond(account: Account, now: datetime, pair: Pair, settings: RiskSettings,
+                     instruments: Instruments) -> float:
+    """The minimum-lot stop-out loss (sizing.MinLotStopOut) beyond which ``check_trade`` must find
+    no size for a new ``pair`` trade at ``now``: more than the headroom to the internal floor cannot
+    be risked. -inf when no trade can be sized (no headroom, no spec, or an unreadable number, which
+    check_trade denies). The backtest uses it to leave out scans whose denial is certain."""
+    if instruments.find(pair) is None:
+        return -math.inf
     account = roll_to(account, now)
     headroom = _headroom(account, open_risk(account, instruments), floors(account, settings))
-    per_price = least_stop_out_loss(spec, 1.0)
     if not math.isfinite(headroom) or headroom <= 0:
-        return 0.0
-    if not (math.isfinite(per_price) and per_price > 0):
-        return math.inf
+        return -math.inf
     # a relative margin far above float noise: a near tie is left to the real check
-    return headroom / per_price * (1 + 1e-6)
+    return headroom * (1 + 1e-6)

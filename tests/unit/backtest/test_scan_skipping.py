@@ -21,7 +21,7 @@ from adapters.brokers.paper import PaperBroker
 from adapters.clock import ReplayClock
 from adapters.predictors.baseline import BaselineMomentumPredictor
 from application.backtest.engine import BacktestConfig, BacktestEngine
-from application.backtest.observe import tier_ranks
+from application.backtest.observe import tier_ranks, wilder_atrs
 from application.backtest.parts import BacktestBook, SilentNotifier
 from application.backtest.ports import P90Costs
 from application.backtest.tiers import BacktestDivergence
@@ -31,19 +31,20 @@ from application.runtime.loop import Runtime
 from application.runtime.paper_book import ClosedTrade
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
 from domain.execution.instruments import Instruments
-from domain.market.candles import Direction, Pair
-from domain.market.quality import Ohlcv
+from domain.market.candles import CandleWindow, Direction, Pair
+from domain.market.indicators import wilder_atr
+from domain.market.quality import COLUMNS, Ohlcv
 from domain.risk.account import Account
 from domain.risk.emission import EmissionConfig
 from domain.risk.rules import RiskSettings
-from domain.risk.sizing import SizingSettings
-from domain.risk.trade_check import TradeCandidate, check_trade, unsizable_above
+from domain.risk.sizing import MinLotStopOut, SizingSettings
+from domain.risk.trade_check import TradeCandidate, check_trade, unsizable_beyond
 from domain.signals.signal import Mode, TierThresholds
 from tests.fakes.series import random_walk
 
 START = datetime(2024, 3, 1, 20, 0, tzinfo=UTC)  # spans a Prague midnight
 END = START + timedelta(hours=12)
-BTC, ETH = Pair.parse("BTCUSDT"), Pair.parse("ETHUSDT")
+BTC, ETH, BNB = Pair.parse("BTCUSDT"), Pair.parse("ETHUSDT"), Pair.parse("BNBUSDT")
 
 
 def _candles(minutes: int = 16 * 60) -> dict[Pair, Ohlcv]:
@@ -99,6 +100,17 @@ def test_an_account_stopped_at_its_floor_is_proved_dead_and_counted_like_the_rep
     assert result.active_scans < result.scans // 4
 
 
+def test_a_cheap_pair_at_the_floor_is_proved_dead_by_its_stop_distance_like_the_replay() -> None:
+    # at BNB's price a minimum lot's costs alone fit a few dollars of headroom; its ATR stop does not
+    candles = {BTC: _candles()[BTC], BNB: random_walk(START - timedelta(hours=2), 16 * 60, seed=23, price=600.0,
+                                                      vol=0.0015)}
+    config = ScanConfig(pairs=(BTC, BNB), mode=Mode.DRYRUN, initial_balance=2_000.0,
+                        emission=EmissionConfig(sizing=SizingSettings(risk_per_trade_pct=5.0)))
+    result = _same(candles, config)
+    assert result.trades and result.denials.get("sizing", 0) > 50
+    assert result.active_scans < result.scans // 4
+
+
 def test_the_kill_switch_runs_only_the_day_starts_and_denies_every_attempt_like_the_replay() -> None:
     result = _same(_candles(), ScanConfig(pairs=(BTC, ETH), mode=Mode.DRYRUN), Controls(kill_switch=True))
     assert not result.trades and result.denials.get("kill_switch", 0) > 50
@@ -144,17 +156,41 @@ def test_tier_ranks_are_tier_for_on_every_value(values: list[float], exact: floa
 
 @settings(max_examples=300, deadline=None)
 @given(day_start=st.floats(90_000.0, 110_000.0), loss=st.floats(-0.02, 0.12), entry=st.floats(100.0, 150_000.0),
-       stop_distance=st.floats(1e-6, 0.05), long=st.booleans())
-def test_an_entry_above_the_proof_is_denied_by_check_trade(day_start: float, loss: float, entry: float,
-                                                          stop_distance: float, long: bool) -> None:
+       floor=st.floats(0.0, 0.05), wider=st.floats(1.0, 3.0), long=st.booleans(), pair=st.sampled_from([BTC, BNB]))
+def test_an_attempt_beyond_the_proof_is_denied_by_check_trade(day_start: float, loss: float, entry: float,
+                                                             floor: float, wider: float, long: bool,
+                                                             pair: Pair) -> None:
+    """The proof reads a lower bound on the stop's distance: any stop at least that far is denied."""
     account = Account(initial_balance=100_000.0, balance=day_start * (1 - loss), day=Account.start(1.0, START).day,
                       day_start_balance=day_start, highest_eod_balance=max(100_000.0, day_start))
     instruments, risk = Instruments(), RiskSettings()
-    above = unsizable_above(account, START, BTC, risk, instruments)
+    beyond = unsizable_beyond(account, START, pair, risk, instruments)
+    spec = instruments.spec_for(pair)
+    least = MinLotStopOut.of(spec).least(entry, entry * floor)
     direction = Direction.LONG if long else Direction.SHORT
-    stop = entry * (1 - stop_distance) if long else entry * (1 + stop_distance)
-    check = check_trade(TradeCandidate(BTC, direction, entry, stop), account, START, risk, instruments)
-    if entry > above:
+    distance = max(entry * floor * wider, entry * 1e-6)  # a stop at least the floor away, never at the entry
+    stop = entry - direction.sign * distance
+    check = check_trade(TradeCandidate(pair, direction, entry, stop), account, START, risk, instruments)
+    if least > beyond:
         assert check.suggested_size == 0 and not check.decision.allowed
-    else:  # the proof is tight: just below it a minimum lot can fit when the stop is close
-        assert above > 0
+    if check.suggested_size > 0:
+        assert spec.stop_out_loss(direction, entry, stop, spec.min_lots) <= beyond
+
+
+@given(st.lists(st.tuples(st.floats(0.5, 2.0), st.floats(0.0, 0.02), st.floats(0.0, 1.0)), min_size=2, max_size=80),
+       st.integers(1, 20))
+def test_the_bulk_atr_is_wilders_atr_of_every_window(bars: list[tuple[float, float, float]], period: int) -> None:
+    closes = np.cumprod([b[0] ** 0.01 for b in bars]) * 100.0
+    spread = np.array([b[1] for b in bars]) * closes
+    high, low = closes + spread * np.array([b[2] for b in bars]), closes - spread
+    series = Ohlcv(np.arange(len(bars), dtype=np.int64) * 60_000, closes, high, low, closes, np.ones(len(bars)))
+    last = np.arange(len(bars))
+    for width in (period + 1, period + 7, len(bars)):
+        start = np.maximum(0, last + 1 - width)
+        bulk = wilder_atrs(series, start, last, period)
+        for i in range(len(bars)):
+            atr = wilder_atr(CandleWindow(BTC, *(getattr(series, c)[start[i]:i + 1] for c in COLUMNS)), period)
+            if atr is None:
+                assert np.isnan(bulk[i])
+            else:  # within the float noise the stop floor's margin (1e-9) absorbs
+                assert abs(bulk[i] - atr) <= 1e-12 * max(atr, 1e-300)
