@@ -7,13 +7,14 @@ TORCH_SPEC := torch>=2.13,<2.14
 TORCH_INDEX ?= $(shell $(PYTHON) -m pip config list 2>/dev/null | grep -q find-links || echo https://download.pytorch.org/whl/cpu)
 ARGS ?=
 
-.PHONY: setup run test test-unit lint typecheck security imports check bench clean help
+.PHONY: setup run test test-unit lint typecheck security imports check bench clean help rollback-model
 
 help:
 	@echo "make run       replay the last day of candles in dry-run (embedded defaults)"
 	@echo "make test      run the whole test suite"
 	@echo "make check     lint, types, import contracts and security scan"
 	@echo "make bench     run the benchmark scripts"
+	@echo "make rollback-model TAG=vX.Y.Z REASON=\"...\"  serve an earlier model version again"
 	@echo "make clean     remove the virtualenv, caches and local data"
 
 $(BIN)/.installed: pyproject.toml
@@ -50,6 +51,9 @@ check: lint typecheck imports security
 
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+rollback-model: setup
+	TRADEAI_BIN=$(BIN)/tradeai infra/scripts/rollback_model.sh "$(TAG)" "$(REASON)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache data/tradeai.db*

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TRADEAI_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
@@ -26,3 +28,11 @@ def require_shared_data(path: Path = SPOT_1M) -> Path:
 def spot_1m_dir() -> Path:
     """Folder of real Binance spot 1m candles: <PAIR>.csv.gz with open_time,open,high,low,close,volume."""
     return require_shared_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """A CLI under test configures structlog for its process (a level, a stream); the next test in
+    the same worker must not inherit that filter, or its captured logs depend on test order."""
+    yield
+    structlog.reset_defaults()

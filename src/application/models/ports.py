@@ -1,14 +1,23 @@
-"""Ports of the models context: the predictor the runtime asks, and the record of deployments.
+"""Ports of the models context: the predictor the runtime asks, the record of deployments, and
+the model registry's store and the validation evidence its promotion reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
 
 from domain.market.candles import CandleWindow
+from domain.models.cards import ModelCard
 from domain.models.deployments import ModelDeployment
+from domain.models.registry import Registry, RegistryEntry
 from domain.signals.signal import Prediction
+
+if TYPE_CHECKING:  # evaluate imports the backtest, which imports this module's Predictor
+    from application.evaluation.evaluate import ChallengeEvidence
 
 
 class Predictor(Protocol):
@@ -38,4 +47,66 @@ class DeploymentRepository(Protocol):
 
     def mark_rolled_back(self, version: str, reason: str) -> bool:
         """Flag the newest live deployment of ``version``; False when there is none."""
+        ...
+
+
+class ModelFileError(Exception):
+    """A model file (weights or card) is missing, unreadable, outside the models folder, or not the
+    one its card or the registry says; the message names the file."""
+
+
+class RegistryFileError(Exception):
+    """The registry file cannot be read or written; the message names it."""
+
+
+@attrs.frozen
+class ModelFile:
+    """A weights file in the models folder with the card beside it, as found on disk."""
+
+    card: ModelCard
+    file: str  # the weights' file name in the models folder
+    sha256: str  # of the weights, measured now
+    card_sha256: str  # of the card file, measured now
+
+
+class RegistryStore(Protocol):
+    def locked(self) -> AbstractContextManager[None]:
+        """Hold the registry for one change (load, check, save) against another process doing the same."""
+        ...
+
+    def load(self) -> Registry:
+        """The registry as saved (empty when none was); RegistryFileError when it cannot be read."""
+        ...
+
+    def save(self, registry: Registry) -> None:
+        """Write the registry whole (a reader sees the old one or the new one), then point every
+        promoted role at its tag's weights."""
+        ...
+
+    def inspect(self, path: str) -> ModelFile:
+        """The weights at ``path`` and the card beside them, with both files' sha256."""
+        ...
+
+    def verify(self, entry: RegistryEntry) -> ModelCard:
+        """The entry's card, once the weights and the card on disk are checked to be the ones
+        registered; ModelFileError naming the file that changed or went missing."""
+        ...
+
+    def location(self, entry: RegistryEntry) -> str:
+        """Where the entry's weights are (what a deployment row records)."""
+        ...
+
+
+@attrs.frozen
+class NoEvidence:
+    """No challenge evidence for the model, and why; the challenge gate then does not run, which
+    is not a pass."""
+
+    reason: str
+
+
+class ValidationEvidence(Protocol):
+    def challenge(self, card: ModelCard, weights: str) -> ChallengeEvidence | NoEvidence:
+        """The simulated challenges of a backtest of the model (``weights``, described by ``card``)
+        over its validation period, never its test period."""
         ...

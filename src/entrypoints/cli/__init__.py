@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, str] = {
     "db": "entrypoints.cli.db:db",
     "guard": "entrypoints.cli.guard:guard",
     "exec": "entrypoints.cli.execution:execution",
+    "model": "entrypoints.cli.model:model",
+    "train": "entrypoints.cli.train:train",
 }
 
 

@@ -13,14 +13,16 @@ from entrypoints.container.backtest import BacktestContainer
 from entrypoints.container.data import DataContainer
 from entrypoints.container.execution import ExecutionContainer, LoadedExecution
 from entrypoints.container.features import FeaturesContainer
+from entrypoints.container.registry import RegistryContainer
 from entrypoints.container.reports import ReportsContainer
 from entrypoints.container.runtime import RuntimeContainer
 from entrypoints.container.store import StoreContainer
+from entrypoints.container.training import TrainingContainer
 from entrypoints.settings import Settings
 
 __all__ = ["BacktestContainer", "Container", "DataContainer", "ExecutionContainer", "FeaturesContainer",
-           "LoadedExecution", "ReportsContainer", "RuntimeContainer", "StoreContainer", "account_name",
-           "build_container"]
+           "LoadedExecution", "RegistryContainer", "ReportsContainer", "RuntimeContainer", "StoreContainer",
+           "TrainingContainer", "account_name", "build_container"]
 
 
 def account_name(settings: Settings) -> str:
@@ -38,8 +40,11 @@ class Container(containers.DeclarativeContainer):
     backtest: providers.Container[BacktestContainer] = providers.Container(
         BacktestContainer, settings=settings, instruments=execution.instruments, fill_costs=execution.fill_costs)
     reports: providers.Container[ReportsContainer] = providers.Container(ReportsContainer)
+    training: providers.Container[TrainingContainer] = providers.Container(TrainingContainer, settings=settings)
     store: providers.Container[StoreContainer] = providers.Container(StoreContainer, settings=settings,
                                                                        account=account_name)
+    registry: providers.Container[RegistryContainer] = providers.Container(
+        RegistryContainer, settings=settings, engine=store.upgraded_engine)
     runtime: providers.Container[RuntimeContainer] = providers.Container(
         RuntimeContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
         control_repository=store.control_repository, instruments=execution.instruments,

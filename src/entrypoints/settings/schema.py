@@ -149,6 +149,34 @@ class GateSettings:
     acceptance_min_trades: int = 100
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@attrs.frozen
+class MonitorSettings:
+    """Retraining triggers (`tradeai model monitor`, the runtime's daily check); shares in [0, 1]."""
+
+    retrain_weekday: Weekday = "sunday"
+    retrain_time_zone: str = "UTC"
+    min_daily_accuracy: float = 0.65
+    low_accuracy_days: int = 3
+    min_day_samples: int = 100
+    min_win_rate: float = 0.65
+    min_trades: int = 30
+    win_rate_trades: int = 100
+    # whose closed trades the win rate reads: the seed's live (micro-lot) trades, or dry-run too
+    win_rate_mode: Literal["live", "dryrun", "any"] = "live"
+    max_calibration_error: float = 0.07
+    drift_alpha: float = 0.01
+    # the KS statistic D a drifted feature must also reach (0: the p-value alone decides)
+    drift_min_statistic: float = 0.0
+    recent_days: int = 7
+    drift_stride_minutes: int = 60
+    drift_min_samples: int = 50
+    # the feature set the recent rows come from; empty: the model's own
+    recent_feature_set: str = ""
+
+
 @attrs.frozen
 class Settings:
     mode: Mode = "dryrun"
@@ -168,3 +196,4 @@ class Settings:
     execution: ExecutionSettings = ExecutionSettings()
     backtest: BacktestSettings = BacktestSettings()
     gates: GateSettings = GateSettings()
+    monitor: MonitorSettings = MonitorSettings()

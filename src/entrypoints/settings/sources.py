@@ -83,6 +83,22 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "GATE_CHALLENGE_MIN_ATTEMPTS": "gates.challenge_min_attempts",
     "GATE_ACCEPTANCE_MIN_WIN_RATE": "gates.acceptance_min_win_rate",
     "GATE_ACCEPTANCE_MIN_TRADES": "gates.acceptance_min_trades",
+    "MONITOR_RETRAIN_WEEKDAY": "monitor.retrain_weekday",
+    "MONITOR_RETRAIN_TIME_ZONE": "monitor.retrain_time_zone",
+    "MONITOR_MIN_DAILY_ACCURACY": "monitor.min_daily_accuracy",
+    "MONITOR_LOW_ACCURACY_DAYS": "monitor.low_accuracy_days",
+    "MONITOR_MIN_DAY_SAMPLES": "monitor.min_day_samples",
+    "MONITOR_MIN_WIN_RATE": "monitor.min_win_rate",
+    "MONITOR_MIN_TRADES": "monitor.min_trades",
+    "MONITOR_WIN_RATE_TRADES": "monitor.win_rate_trades",
+    "MONITOR_WIN_RATE_MODE": "monitor.win_rate_mode",
+    "MONITOR_MAX_CALIBRATION_ERROR": "monitor.max_calibration_error",
+    "MONITOR_DRIFT_ALPHA": "monitor.drift_alpha",
+    "MONITOR_DRIFT_MIN_STATISTIC": "monitor.drift_min_statistic",
+    "MONITOR_RECENT_DAYS": "monitor.recent_days",
+    "MONITOR_DRIFT_STRIDE_MINUTES": "monitor.drift_stride_minutes",
+    "MONITOR_DRIFT_MIN_SAMPLES": "monitor.drift_min_samples",
+    "MONITOR_RECENT_FEATURE_SET": "monitor.recent_feature_set",
 }
 
 SECRET_KEYS = frozenset(
