@@ -23,7 +23,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from application.backtest.ports import BulkPredictions, BulkPredictor
 from application.models.ports import Predictor
-from domain.market.candles import MINUTE_MS, CandleWindow, Direction, FloatArray, IntArray
+from domain.market.candles import MINUTE_MS, CandleWindow, Direction, FloatArray, Pair
+from domain.market.quality import Ohlcv
 from domain.signals.signal import Prediction
 
 HORIZON = 15
@@ -55,10 +56,10 @@ class BaselineMomentumPredictor(Predictor, BulkPredictor):
         direction = Direction.LONG if z > 0 else Direction.SHORT
         return Prediction(direction=direction, probability=probability, horizon_minutes=HORIZON, model=self.version)
 
-    def predict_many(self, open_time_ms: IntArray, close: FloatArray) -> BulkPredictions:
+    def predict_many(self, pair: Pair, candles: Ohlcv) -> BulkPredictions:
         """Bar i scored on the ``lookback`` bars ending at it, as ``predict`` scores that window."""
-        close = np.ascontiguousarray(close, dtype=np.float64)
-        open_time_ms = np.asarray(open_time_ms, dtype=np.int64)
+        close = np.ascontiguousarray(candles.close, dtype=np.float64)
+        open_time_ms = np.asarray(candles.open_time_ms, dtype=np.int64)
         z = momentum_z(close)
         span = self.lookback - 1
         contiguous = np.zeros(len(close), dtype=bool)

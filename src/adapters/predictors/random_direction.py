@@ -18,7 +18,8 @@ import numpy as np
 
 from application.backtest.ports import BulkPredictions, BulkPredictor
 from application.models.ports import Predictor
-from domain.market.candles import CandleWindow, Direction, FloatArray, IntArray
+from domain.market.candles import CandleWindow, Direction, IntArray, Pair
+from domain.market.quality import Ohlcv
 from domain.signals.signal import Prediction
 
 HORIZON = 15  # the momentum baseline's, so both baselines are labelled over the same horizon
@@ -54,8 +55,8 @@ class RandomDirectionPredictor(Predictor, BulkPredictor):
         return Prediction(direction=direction, probability=self._probability, horizon_minutes=HORIZON,
                           model=self.version)
 
-    def predict_many(self, open_time_ms: IntArray, close: FloatArray) -> BulkPredictions:
-        directions = self.directions(np.asarray(open_time_ms, dtype=np.int64))
+    def predict_many(self, pair: Pair, candles: Ohlcv) -> BulkPredictions:
+        directions = self.directions(np.asarray(candles.open_time_ms, dtype=np.int64))
         return BulkPredictions(directions, np.full(len(directions), self._probability), self.version, HORIZON)
 
     def directions(self, open_time_ms: IntArray) -> np.ndarray:

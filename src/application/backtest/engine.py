@@ -75,7 +75,7 @@ class BacktestEngine:
         reach = max(self._predictor.lookback, scan_config.atr_period + 1) + 1
         since, until = datetime_to_ms(start) - reach * MINUTE_MS, datetime_to_ms(end)
         series = {p: _between(candles.get(p, Ohlcv.empty()), since, until) for p in pairs}
-        bulk = {p: self._predictor.predict_many(o.open_time_ms, o.close) for p, o in series.items()}
+        bulk = {p: self._predictor.predict_many(p, o) for p, o in series.items()}
         source = LoadedCandleSource(lambda pair: series.get(pair, Ohlcv.empty()))
         predictor = SeriesPredictor(self._predictor.lookback, self._predictor.version,
                                     {p: (series[p].open_time_ms, bulk[p]) for p in pairs})

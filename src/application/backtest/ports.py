@@ -16,7 +16,8 @@ import numpy.typing as npt
 
 from domain.execution.instruments import Instruments
 from domain.execution.sampling import FillCosts
-from domain.market.candles import FloatArray, IntArray
+from domain.market.candles import FloatArray, Pair
+from domain.market.quality import Ohlcv
 
 
 @attrs.frozen(eq=False)
@@ -41,8 +42,9 @@ class BulkPredictor(Protocol):
     @property
     def version(self) -> str: ...
 
-    def predict_many(self, open_time_ms: IntArray, close: FloatArray) -> BulkPredictions:
-        """Score every bar of a series at once, exactly as ``predict`` scores each window."""
+    def predict_many(self, pair: Pair, candles: Ohlcv) -> BulkPredictions:
+        """Score every bar of ``pair``'s series at once, as ``predict`` scores the window of
+        ``lookback`` candles ending at each bar (a trained model reads OHLCV, not closes alone)."""
         ...
 
 

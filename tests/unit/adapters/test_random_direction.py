@@ -27,7 +27,7 @@ def _series() -> Ohlcv:
 
 def test_predict_many_equals_predict_on_every_window() -> None:
     series, predictor = _series(), RandomDirectionPredictor(seed=42, probability=0.55)
-    bulk = predictor.predict_many(series.open_time_ms, series.close)
+    bulk = predictor.predict_many(PAIR, series)
     for i in range(len(series)):
         lo = max(0, i - 14)
         window = CandleWindow(PAIR, *(getattr(series, c)[lo:i + 1]
@@ -40,9 +40,9 @@ def test_predict_many_equals_predict_on_every_window() -> None:
 
 def test_the_draw_is_fixed_by_the_seed_and_balanced() -> None:
     series = _series()
-    first = RandomDirectionPredictor(seed=7).predict_many(series.open_time_ms, series.close).direction
-    again = RandomDirectionPredictor(seed=7).predict_many(series.open_time_ms, series.close).direction
-    other = RandomDirectionPredictor(seed=8).predict_many(series.open_time_ms, series.close).direction
+    first = RandomDirectionPredictor(seed=7).predict_many(PAIR, series).direction
+    again = RandomDirectionPredictor(seed=7).predict_many(PAIR, series).direction
+    other = RandomDirectionPredictor(seed=8).predict_many(PAIR, series).direction
     assert np.array_equal(first, again) and not np.array_equal(first, other)
     assert set(np.unique(first)) == {-1, 1}
     many = RandomDirectionPredictor(seed=7).directions(np.arange(100_000, dtype=np.int64) * 60_000)

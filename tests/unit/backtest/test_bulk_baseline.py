@@ -27,7 +27,7 @@ def _series() -> Ohlcv:
 def test_predict_many_equals_predict_on_every_window_to_the_bit() -> None:
     series = _series()
     predictor = BaselineMomentumPredictor()
-    bulk = predictor.predict_many(series.open_time_ms, series.close)
+    bulk = predictor.predict_many(PAIR, series)
     seen = {"none": 0, "long": 0, "short": 0}
     for i in range(len(series)):
         lo = max(0, i + 1 - predictor.lookback)
@@ -47,5 +47,5 @@ def test_predict_many_equals_predict_on_every_window_to_the_bit() -> None:
 
 def test_predict_many_on_a_series_too_short_predicts_nothing() -> None:
     series = _series()
-    bulk = BaselineMomentumPredictor().predict_many(series.open_time_ms[:30], series.close[:30])
+    bulk = BaselineMomentumPredictor().predict_many(PAIR, series.take(np.arange(30)))
     assert not bulk.direction.any() and np.isnan(bulk.probability).all()
