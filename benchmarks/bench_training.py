@@ -34,7 +34,7 @@ MODELS: dict[str, dict[str, Any]] = {
 }
 
 
-def build_feature_set(data_dir: Path) -> str:
+def build_feature_set(data_dir: Path) -> None:
     from adapters.features import PandasFeatureCalculator, ParquetFeatureStore
     from adapters.files import OhlcvCsvReader
     from adapters.parquet import ParquetCandleStore
@@ -46,11 +46,11 @@ def build_feature_set(data_dir: Path) -> str:
     files = [str(SHARED / "binance-spot-1m" / f"{p}.csv.gz") for p in ("BTCUSDT", "ETHUSDT")]
     if not ImportCandles(OhlcvCsvReader(), store)(files).written:
         raise SystemExit("import of the shared candles was refused")
+    # stored: the training and validation years only; fitted: the training years
     request = BuildRequest("bench", (Pair("BTCUSDT"), Pair("ETHUSDT")), datetime_to_ms(TRAIN[0]),
-                           datetime_to_ms(TRAIN[1]))
+                           datetime_to_ms(TRAIN[1]), datetime_to_ms(TRAIN[0]), datetime_to_ms(VALIDATION[1]))
     build = BuildFeatures(store, PandasFeatureCalculator(), ParquetFeatureStore.in_data_dir(data_dir))
     build(request, datetime.now(UTC))
-    return "bench"
 
 
 def measure(data_dir: Path, name: str, kind: str, samples: int, epochs: int, batch: int, device: str,
@@ -92,16 +92,22 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
     parser.add_argument("--models", default="lstm,transformer")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", type=Path,
+                        help="use the feature set --feature-set stored under DATA_DIR/features instead of building "
+                             "one (a machine without the shared candles, e.g. a GPU host)")
+    parser.add_argument("--feature-set", default="bench")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not (SHARED / "binance-spot-1m").exists():
-        raise SystemExit(f"benchmark needs real candles at {SHARED / 'binance-spot-1m'}")
     import torch
 
     with tempfile.TemporaryDirectory() as tmp:
-        name = build_feature_set(Path(tmp))
-        results = [measure(Path(tmp), name, kind.strip(), args.samples, args.epochs, args.batch, args.device,
-                           args.seed) for kind in args.models.split(",") if kind.strip()]
+        data_dir = args.data_dir or Path(tmp)
+        if args.data_dir is None:
+            if not (SHARED / "binance-spot-1m").exists():
+                raise SystemExit(f"benchmark needs real candles at {SHARED / 'binance-spot-1m'}")
+            build_feature_set(data_dir)
+        results = [measure(data_dir, args.feature_set, kind.strip(), args.samples, args.epochs, args.batch,
+                           args.device, args.seed) for kind in args.models.split(",") if kind.strip()]
     figures = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "source": "shared real candles (BTCUSDT, ETHUSDT)",
                "cpus": os.cpu_count() or 0, "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
                "python": sys.version.split()[0], "machine": platform.machine(), "results": results}

@@ -22,6 +22,7 @@ from entrypoints.candle_bootstrap import build_candle_source, candles_holder
 from entrypoints.container import Container, RuntimeContainer, build_container
 from entrypoints.execution_costs import announce_costs
 from entrypoints.logging_setup import configure_logging
+from entrypoints.model_boot import boot_predictor, daily_monitor
 from entrypoints.replay_window import replay_window
 from entrypoints.runtime_console import Terminal
 from entrypoints.runtime_log import ScanLog, summary_dict
@@ -78,18 +79,22 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     clock, start, until = _clock_and_window(container, settings, source, config.pairs, start, until)
     if terminal.progress is not None:
         terminal.progress.window(start, until)
-    scan = ScanMarket(source=source, predictor=container.predictor(), notifier=container.notifier(),
+    predictor = boot_predictor(root, settings, log)
+    scan = ScanMarket(source=source, predictor=predictor, notifier=container.notifier(),
                       broker=container.broker(), config=config, timer=container.timer(),
                       **_book_and_controls(container, settings, stop, log))
     log.info("runtime_started", source=settings.candles.source, pairs=[p.symbol for p in config.pairs],
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
              store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name,
-             account=container.account_name(), ruleset=settings.risk.ruleset)
+             model=predictor.version, account=container.account_name(), ruleset=settings.risk.ruleset)
     scan_log = ScanLog(log)
+    monitor = daily_monitor(settings, container.notifier())
 
     def on_scan(report: ScanReport) -> None:
         scan_log(report)
         terminal.add(report)
+        if monitor is not None:
+            monitor(report.at)
 
     runtime = Runtime(clock=clock, scan=scan, interval=timedelta(minutes=settings.runtime.scan_interval_minutes),
                       stop=stop, on_scan=on_scan,

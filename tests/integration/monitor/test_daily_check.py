@@ -19,7 +19,7 @@ from tests.unit.monitor import builders as b
 
 @pytest.fixture
 def settings(tmp_path: Path):
-    rows = b.pair_rows(shift={"ret_15": 0.8})
+    rows = b.pair_rows(shift={"ret_15": 1.5})
     ParquetFeatureStore(tmp_path / "data" / "features").write("fs1", [rows], b.manifest(rows))
     models = tmp_path / "models"
     (models / "promoted").mkdir(parents=True)

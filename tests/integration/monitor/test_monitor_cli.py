@@ -23,7 +23,7 @@ from tests.unit.monitor import builders as b
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> dict[str, str]:
-    rows = b.pair_rows(shift={"rv_60": 0.8})
+    rows = b.pair_rows(shift={"rv_60": 1.5})
     ParquetFeatureStore(tmp_path / "data" / "features").write("fs1", [rows], b.manifest(rows))
     (tmp_path / "models").mkdir()
     card = b.card(calibration_error=0.03, created_at=b.TRAIN_END)  # before Sunday 3 March: retraining due
