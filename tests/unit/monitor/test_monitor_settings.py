@@ -15,7 +15,7 @@ def test_defaults_are_the_seeds_thresholds() -> None:
     assert (policy.schedule.weekday, policy.schedule.zone) == (6, "UTC")
     assert (policy.accuracy.threshold, policy.accuracy.days) == (0.65, 3)
     assert (policy.win_rate.threshold, policy.win_rate.min_trades) == (0.65, 30)
-    assert policy.calibration.threshold == 0.07 and (policy.drift.alpha, policy.drift.min_statistic) == (0.01, 0.0)
+    assert policy.calibration.threshold == 0.07 and (policy.drift.alpha, policy.drift.min_statistic) == (0.01, 0.4)
     assert config.win_rate_mode is Mode.LIVE and config.recent_feature_set is None
     assert (config.drift.recent_days, config.drift.stride_minutes) == (7, 60)
 
