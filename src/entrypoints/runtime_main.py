@@ -107,7 +107,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
         terminal.finish()
         _close(container.notifier())
     log.info("runtime_stopped", scans=summary.scans, emitted=summary.emitted, stopped_early=summary.stopped_early)
-    return summary_dict(summary, settings, scan_log.alerts_suppressed)
+    return {**summary_dict(summary, settings, scan_log.alerts_suppressed), "predictor": predictor.version}
 
 
 def _execution_costs(root: Container, log: Any) -> Instruments:

@@ -13,31 +13,45 @@ feature is known at t's close). Spreads are fractions of price.
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 import pandas as pd
 
 _K = 3.0 - 2.0 * np.sqrt(2.0)
 
 
-def corwin_schultz(high: pd.Series, low: pd.Series, close: pd.Series, window: int) -> pd.Series:
-    previous_close = close.shift(1)
+def lagged(values: np.ndarray, bars: int = 1) -> np.ndarray:
+    """``values`` ``bars`` rows later, NaN before (pandas' shift on a float array, without a Series)."""
+    out = np.full(len(values), np.nan)
+    if bars < len(values):
+        out[bars:] = values[:len(values) - bars]
+    return out
+
+
+def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
+    return np.asarray(pd.Series(values).rolling(window).mean().to_numpy(), dtype=np.float64)
+
+
+def non_negative(values: np.ndarray) -> np.ndarray:
+    """Negatives to 0, NaN kept (pandas' clip(lower=0.0))."""
+    return np.where(values < 0.0, 0.0, values)
+
+
+def corwin_schultz(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int) -> np.ndarray:
+    previous_close = lagged(close)
     # the bar's prices move with the market between bars; remove that move from bar t's range
     shift = np.maximum(low - previous_close, 0.0) + np.minimum(high - previous_close, 0.0)
     high_t, low_t = high - shift, low - shift
-    high_p, low_p = high.shift(1), low.shift(1)
+    high_p, low_p = lagged(high), lagged(low)
     beta = np.log(high_t / low_t) ** 2 + np.log(high_p / low_p) ** 2
     gamma = np.log(np.maximum(high_t, high_p) / np.minimum(low_t, low_p)) ** 2
     alpha = (np.sqrt(2.0 * beta) - np.sqrt(beta)) / _K - np.sqrt(gamma / _K)
     growth = np.exp(alpha)
-    spread = (2.0 * (growth - 1.0) / (1.0 + growth)).clip(lower=0.0)
-    return cast(pd.Series, spread.rolling(window).mean())
+    return rolling_mean(non_negative(2.0 * (growth - 1.0) / (1.0 + growth)), window)
 
 
-def abdi_ranaldo(high: pd.Series, low: pd.Series, close: pd.Series, window: int) -> pd.Series:
+def abdi_ranaldo(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int) -> np.ndarray:
     log_close = np.log(close)
     mid = (np.log(high) + np.log(low)) / 2.0
-    squared = 4.0 * (log_close.shift(1) - mid.shift(1)) * (log_close.shift(1) - mid)
-    mean = squared.rolling(window).mean()
-    return cast(pd.Series, np.sqrt(mean.clip(lower=0.0)))
+    squared = 4.0 * (lagged(log_close) - lagged(mid)) * (lagged(log_close) - mid)
+    spread: np.ndarray = np.sqrt(non_negative(rolling_mean(squared, window)))
+    return spread

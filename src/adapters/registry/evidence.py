@@ -1,10 +1,6 @@
-"""The challenge evidence promotion reads, until a model can be backtested.
-
-A backtest of a trained model over its validation period needs the torch serving adapter (which
-loads the weights and predicts in bulk); it is not built yet. Until it is, this implementation of
-the port answers that there is no evidence and why, so the challenge gate does not run and
-``promote`` refuses every model honestly. The serving change replaces it in the container with one
-that runs the backtest and the challenge simulator.
+"""The challenge evidence of a registry built without a backtest (the registry container alone):
+there is none, so the challenge gate does not run and ``promote`` refuses, saying why. The
+application's root container wires in the real one (entrypoints.validation_backtest).
 """
 
 from __future__ import annotations
@@ -12,7 +8,7 @@ from __future__ import annotations
 from application.models.ports import NoEvidence, ValidationEvidence
 from domain.models.cards import ModelCard
 
-NO_BACKTEST_REASON = "no validation backtest: the torch serving adapter is not built yet"
+NO_BACKTEST_REASON = "no validation backtest is wired into this registry"
 
 
 class NoValidationBacktest(ValidationEvidence):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from application.backtest.ports import BulkPredictor
 from domain.market.candles import CandleWindow
 from domain.models.cards import ModelCard
 from domain.models.deployments import ModelDeployment
@@ -32,6 +33,10 @@ class Predictor(Protocol):
     def predict(self, window: CandleWindow) -> Prediction | None:
         """A prediction for the next horizon, or None when the window cannot support one."""
         ...
+
+
+class TrainedPredictor(Predictor, BulkPredictor, Protocol):
+    """The served models: one window for the runtime, a whole series for the backtest."""
 
 
 class DeploymentRepository(Protocol):

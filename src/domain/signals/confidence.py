@@ -61,15 +61,37 @@ def ensemble(predictions: Mapping[str, Prediction], settings: EnsembleSettings |
     Every weighted model must be present: a silently missing model would shift the weights.
     """
     settings = settings or EnsembleSettings()
-    weights = settings.weights_for(predictions)
-    missing = sorted(set(weights) - set(predictions))
-    if missing:
-        raise ValueError(f"ensemble needs predictions from {sorted(weights)}; missing {missing}")
+    weights = _present_weights(predictions, settings)
     total = sum(weights.values())
     p_up = sum(w * _p_up(predictions[name]) for name, w in weights.items()) / total
     direction = Direction.LONG if p_up >= 0.5 else Direction.SHORT
     probability = p_up if direction is Direction.LONG else 1 - p_up
     return EnsembleResult(direction, probability, min(1.0, max(0.0, probability - settings.bias_pp / 100)))
+
+
+def ensemble_many(p_up: Mapping[str, np.ndarray], settings: EnsembleSettings | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``ensemble`` over arrays of P(up), one per model (NaN: no prediction at that bar): the sign of
+    the direction (+1, -1; 0 where any weighted model has none) and the confidence after the bias.
+    The same operations in the same order as ``ensemble``, so each bar gets the same numbers."""
+    settings = settings or EnsembleSettings()
+    weights = _present_weights(p_up, settings)
+    total = sum(weights.values())
+    weighted = sum(w * np.asarray(p_up[name], dtype=np.float64) for name, w in weights.items()) / total
+    known = np.isfinite(weighted)
+    up = weighted >= 0.5
+    probability = np.where(up, weighted, 1 - weighted)
+    confidence = np.minimum(1.0, np.maximum(0.0, probability - settings.bias_pp / 100))
+    direction = np.where(known, np.where(up, 1, -1), 0).astype(np.int8)
+    return direction, np.where(known, confidence, np.nan)
+
+
+def _present_weights(models: Mapping[str, object], settings: EnsembleSettings) -> dict[str, float]:
+    weights = settings.weights_for(models)
+    missing = sorted(set(weights) - set(models))
+    if missing:
+        raise ValueError(f"ensemble needs predictions from {sorted(weights)}; missing {missing}")
+    return weights
 
 
 def _p_up(prediction: Prediction) -> float:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 import click
@@ -23,16 +23,35 @@ from entrypoints.cli.common import (
     with_progress,
 )
 from entrypoints.settings import LoadedSettings, Settings
+from entrypoints.settings.schema import PredictorSettings
 
-BaselineName = Literal["baseline", "random"]
+PROMOTED = "promoted"
 
 
-def _settings(loaded: LoadedSettings, pairs: str | None, predictor: BaselineName | None, seed: int | None) -> Settings:
+def chosen_predictor(current: PredictorSettings, choice: str | None) -> PredictorSettings:
+    """--predictor: a baseline by name, ``promoted`` (the registry's promoted models) or registry
+    tags (``v1.0.0`` or ``v1.0.0,v1.0.2``: one model per role, ensembled)."""
+    if not choice:
+        return current
+    if choice == "baseline":
+        return attrs.evolve(current, name="baseline")
+    if choice == "random":
+        return attrs.evolve(current, name="random")
+    from domain.models.semver import normalise_tag
+
+    try:
+        tags = () if choice == PROMOTED else tuple(normalise_tag(t.strip()) for t in choice.split(",") if t.strip())
+    except ValueError as exc:
+        raise click.BadParameter(f"{choice!r}: baseline, random, promoted or registry tags ({exc})",
+                                 param_hint="--predictor") from None
+    return attrs.evolve(current, name="torch", tags=tags)
+
+
+def _settings(loaded: LoadedSettings, pairs: str | None, predictor: str | None, seed: int | None) -> Settings:
     settings = loaded.settings
-    # --predictor offers the baselines only until trained models can score a series in bulk
-    chosen_predictor = attrs.evolve(settings.predictor, name=predictor) if predictor else settings.predictor
+    chosen_predictor_settings = chosen_predictor(settings.predictor, predictor)
     updated = attrs.evolve(settings, pairs=pairs_option(pairs, settings.pairs),
-                           seed=settings.seed if seed is None else seed, predictor=chosen_predictor)
+                           seed=settings.seed if seed is None else seed, predictor=chosen_predictor_settings)
     return revalidated(loaded, updated)
 
 
@@ -40,9 +59,10 @@ def _settings(loaded: LoadedSettings, pairs: str | None, predictor: BaselineName
 @click.option("--pairs", help="Comma-separated pairs, e.g. BTCUSDT,ETHUSDT. Default: the pairs setting.")
 @click.option("--start", type=UTC_TIME, required=True, help="Market time to start (ISO, UTC).")
 @click.option("--end", type=UTC_TIME, required=True, help="Market time to end, included (ISO, UTC).")
-@click.option("--predictor", type=click.Choice(["baseline", "random"]),
-              help="Predictor: baseline (momentum) or random (a coin toss per bar at the LOW tier, seeded by --seed). "
-                   "Default: the predictor setting.")
+@click.option("--predictor", metavar="baseline|random|promoted|TAG[,TAG]",
+              help="Predictor: baseline (momentum), random (a coin toss per bar at the LOW tier, seeded by --seed), "
+                   "promoted (the registry's promoted models) or registry tags, e.g. v1.0.0 or v1.0.0,v1.0.3 (one "
+                   "model per role, ensembled). Default: the predictor setting.")
 @click.option("--seed", type=int, help="Seed of the run (recorded). Default: the seed setting.")
 @click.option("--replay", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Candle CSV file or folder (repeatable). Default: candles.replay_paths.")
@@ -53,7 +73,7 @@ def _settings(loaded: LoadedSettings, pairs: str | None, predictor: BaselineName
                    "and challenge.json into this folder (needs the report extra: matplotlib).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout.")
 @click.pass_context
-def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: datetime, predictor: BaselineName | None,
+def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: datetime, predictor: str | None,
              seed: int | None, replay: tuple[Path, ...], out: Path | None, report_dir: Path | None,
              as_json: bool) -> None:
     """Backtest the runtime's rules (predictor, tiers with hysteresis, the FTMO guard, paper exits
@@ -90,12 +110,13 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
                             latency_budget_ms=settings.backtest.latency_budget_ms)
     inputs = EngineInputs(container.costs(), container.broker_for(), config, container.timer(), candles, start, end)
     began = time.perf_counter()
-    result = with_progress("backtest", "scans", lambda progress: run_backtest(container.predictor(), inputs, progress),
+    scorer = _predictor(container, settings)
+    result = with_progress("backtest", "scans", lambda progress: run_backtest(scorer, inputs, progress),
                            show=not as_json)
     result = label_directions(result, candles)  # was each call's direction right over its horizon?
     summary: dict[str, Any] = {
         "run": {"pairs": list(settings.pairs), "start": start.isoformat(), "end": end.isoformat(),
-                "predictor": container.predictor().version, "seed": settings.seed,
+                "predictor": scorer.version, "seed": settings.seed,
                 "initial_balance": settings.risk.initial_balance,
                 "latency_budget_ms": settings.backtest.latency_budget_ms,
                 "costs": costs_summary(loaded, settings.seed)},
@@ -118,6 +139,19 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
     if failed:
         click.echo(f"error: {failed}", err=True)
         sys.exit(EXIT_FAILURE)
+
+
+def _predictor(container: Any, settings: Settings) -> Any:
+    """The predictor scored in bulk; trained models that cannot serve are bad input (exit 2)."""
+    if settings.predictor.name != "torch":
+        return container.predictor()
+    from entrypoints.model_serving import ServingError
+
+    try:
+        return container.predictor()
+    except ServingError as exc:
+        click.echo(f"error: --predictor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _report(root: Any, settings: Settings, inputs: Any, result: Any, summary: dict[str, Any],

@@ -7,13 +7,21 @@ reaches the runtime too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
+from application.backtest.ports import CostModel
+from application.data.ports import CandleStore
+from application.features.ports import FeatureCalculator, FeatureStore
+from application.models.ports import TrainedPredictor, ValidationEvidence
+from application.runtime.ports import Broker
+from domain.execution.instruments import Instruments
 from entrypoints.container.backtest import BacktestContainer
 from entrypoints.container.data import DataContainer
 from entrypoints.container.execution import ExecutionContainer, LoadedExecution
 from entrypoints.container.features import FeaturesContainer
-from entrypoints.container.registry import RegistryContainer
+from entrypoints.container.registry import RegistryContainer, registry_store
 from entrypoints.container.reports import ReportsContainer
 from entrypoints.container.runtime import RuntimeContainer
 from entrypoints.container.store import StoreContainer
@@ -30,6 +38,21 @@ def account_name(settings: Settings) -> str:
     return "replay" if settings.candles.source == "replay" else settings.mode
 
 
+def _trained(settings: Settings, features: FeatureStore, calculator: FeatureCalculator) -> TrainedPredictor:
+    from entrypoints.model_serving import predictor_from_settings
+
+    return predictor_from_settings(settings, registry_store(settings), features, calculator)
+
+
+def _validation(settings: Settings, candle_store: CandleStore, feature_store: FeatureStore,
+                calculator: FeatureCalculator, costs: CostModel, broker_for: Callable[[Instruments], Broker],
+                timer: Callable[[], float]) -> ValidationEvidence:
+    from entrypoints.validation_backtest import BacktestParts, BacktestValidation
+
+    return BacktestValidation(settings, BacktestParts(candle_store, feature_store, calculator, costs, broker_for,
+                                                      timer))
+
+
 class Container(containers.DeclarativeContainer):
     settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
     account_name: providers.Callable[str] = providers.Callable(account_name, settings)
@@ -37,18 +60,26 @@ class Container(containers.DeclarativeContainer):
     data: providers.Container[DataContainer] = providers.Container(DataContainer, settings=settings)
     features: providers.Container[FeaturesContainer] = providers.Container(FeaturesContainer, settings=settings)
     execution: providers.Container[ExecutionContainer] = providers.Container(ExecutionContainer, settings=settings)
-    backtest: providers.Container[BacktestContainer] = providers.Container(
-        BacktestContainer, settings=settings, instruments=execution.instruments, fill_costs=execution.fill_costs)
     reports: providers.Container[ReportsContainer] = providers.Container(ReportsContainer)
     training: providers.Container[TrainingContainer] = providers.Container(TrainingContainer, settings=settings)
     store: providers.Container[StoreContainer] = providers.Container(StoreContainer, settings=settings,
                                                                        account=account_name)
+    # the registry's served models (predictor=torch), built on first use: the runtime and the backtest share it
+    trained: providers.Singleton[TrainedPredictor] = providers.Singleton(
+        _trained, settings, features.feature_store, features.calculator)
+    backtest: providers.Container[BacktestContainer] = providers.Container(
+        BacktestContainer, settings=settings, instruments=execution.instruments, fill_costs=execution.fill_costs,
+        trained=trained)
+    # what promotion's challenge gate reads: the candidate backtested over its validation period
+    validation: providers.Singleton[ValidationEvidence] = providers.Singleton(
+        _validation, settings, data.candle_store, features.feature_store, features.calculator, backtest.costs,
+        backtest.broker_for, backtest.timer)
     registry: providers.Container[RegistryContainer] = providers.Container(
-        RegistryContainer, settings=settings, engine=store.upgraded_engine)
+        RegistryContainer, settings=settings, engine=store.upgraded_engine, validation_evidence=validation)
     runtime: providers.Container[RuntimeContainer] = providers.Container(
         RuntimeContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
         control_repository=store.control_repository, instruments=execution.instruments,
-        fill_costs=execution.fill_costs,
+        fill_costs=execution.fill_costs, trained=trained,
     )
 
 

@@ -73,10 +73,14 @@ def _candle_loader() -> Callable[[list[Path], list[Pair]], Mapping[Pair, Ohlcv]]
 class BacktestContainer(containers.DeclarativeContainer):
     settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
 
+    # the registry's served models (container root: built only when predictor=torch)
+    trained: providers.Dependency[BulkPredictor] = providers.Dependency()
+
     predictor: providers.Selector[BulkPredictor] = providers.Selector(
         providers.Callable(lambda s: s.predictor.name, settings),
         baseline=providers.Singleton(_baseline),
         random=providers.Singleton(_random, settings),
+        torch=trained,
     )
     baselines: providers.Singleton[Mapping[str, BulkPredictor]] = providers.Singleton(_baselines, settings)
     instruments: providers.Dependency[Instruments] = providers.Dependency(instance_of=Instruments)

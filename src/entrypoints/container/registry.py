@@ -2,9 +2,9 @@
 deployments table of the store, the validation evidence promotion reads, and the gates with the
 settings' thresholds.
 
-The validation evidence is ``NoValidationBacktest`` until the torch serving adapter can backtest
-a model over its validation period: promotion then refuses every model, saying why. Tests
-override ``validation_evidence`` (or any provider) with a double."""
+The validation evidence is the root container's backtest of the candidate over its validation
+period (entrypoints.validation_backtest); built alone, this container answers that there is none
+(``NoValidationBacktest``). Tests override ``validation_evidence`` (or any provider) with a double."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-def _store(settings: Settings) -> RegistryStore:
+def registry_store(settings: Settings) -> RegistryStore:
     from adapters.registry import JsonRegistryStore
 
     return JsonRegistryStore(Path(settings.predictor.model_dir))
@@ -53,9 +53,11 @@ class RegistryContainer(containers.DeclarativeContainer):
     # the store's migrated engine: only promote and rollback open it
     engine: providers.Dependency[Engine] = providers.Dependency()
 
-    registry_store: providers.Singleton[RegistryStore] = providers.Singleton(_store, settings)
+    registry_store: providers.Singleton[RegistryStore] = providers.Singleton(registry_store, settings)
     deployments: providers.Singleton[DeploymentRepository] = providers.Singleton(_deployments, engine)
-    validation_evidence: providers.Singleton[ValidationEvidence] = providers.Singleton(_evidence)
+    # the root container's validation backtest; tests override it with a double
+    validation_evidence: providers.Dependency[ValidationEvidence] = providers.Dependency(
+        default=providers.Singleton(_evidence))
     gates: providers.Singleton[Gates] = providers.Singleton(gates, settings)
     service: providers.Factory[RegistryService] = providers.Factory(
         RegistryService, store=registry_store, deployments=deployments, evidence=validation_evidence, gates=gates)

@@ -121,10 +121,14 @@ class RuntimeContainer(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.broker.name, settings),
         paper=providers.Singleton(_paper_broker, instruments, fill_costs),
     )
+    # the registry's served models (container root: built only when predictor=torch)
+    trained: providers.Dependency[Predictor] = providers.Dependency()
+
     predictor: providers.Selector[Predictor] = providers.Selector(
         providers.Callable(lambda s: s.predictor.name, settings),
         baseline=providers.Singleton(_baseline_predictor),
         random=providers.Singleton(_random_predictor, settings),
+        torch=trained,
     )
     # latency of each pair-scan, read through the port's timer so tests can fix it
     timer: providers.Object[Callable[[], float]] = providers.Object(time.perf_counter)

@@ -110,8 +110,11 @@ def _adapter_problems(s: Settings) -> list[Issue]:
     if s.broker.name in ("mt5", "metaapi"):
         problems.append(Issue.at("broker.name",
                                  f"the {s.broker.name} broker is not available in this version yet; use paper"))
-    if s.predictor.name == "torch":
-        problems.append(Issue.at("predictor.name", "no torch model can be promoted yet in this version; use baseline"))
+    if s.predictor.tags and s.predictor.name != "torch":
+        problems.append(Issue(("predictor.tags", "predictor.name"), "tags name trained models: set PREDICTOR=torch"))
+    if s.predictor.tags and s.mode == "live":
+        problems.append(Issue(("predictor.tags", "mode"), "live serves the promoted models only: clear PREDICTOR_TAGS "
+                                                          "(promote or roll back instead)"))
     if s.predictor.name == "random" and s.mode == "live":
         problems.append(Issue(("predictor.name", "mode"),
                               "the random-direction baseline is a yardstick for reports; it never trades live"))

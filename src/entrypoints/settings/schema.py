@@ -69,6 +69,8 @@ class PredictorSettings:
     # random: the random-direction baseline (seeded by the seed setting), for comparisons, never live
     name: Literal["baseline", "random", "torch"] = "baseline"
     model_dir: str = "models"
+    # torch only: the registry tags to serve (empty: each role's promoted model)
+    tags: tuple[str, ...] = ()
 
 
 @attrs.frozen

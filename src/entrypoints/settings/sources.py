@@ -48,6 +48,7 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "TELEGRAM_BASE_URL": "notifier.telegram_base_url",
     "PREDICTOR": "predictor.name",
     "MODEL_DIR": "predictor.model_dir",
+    "PREDICTOR_TAGS": "predictor.tags",
     "TIER_HIGH": "signals.tier_high",
     "TIER_MEDIUM": "signals.tier_medium",
     "TIER_LOW": "signals.tier_low",

@@ -23,7 +23,7 @@ from tests.fakes.registry import FixedEvidence, InMemoryRegistryStore
 from tests.unit.persistence.fakes import InMemoryDeploymentRepository
 from tests.unit.registry.builders import GOOD_EVIDENCE, T0, card
 
-NO_BACKTEST = NoEvidence("no validation backtest: the torch serving adapter is not built yet")
+NO_BACKTEST = NoEvidence("no validation backtest is wired into this registry")
 
 
 def service(evidence: ChallengeEvidence | NoEvidence = GOOD_EVIDENCE) -> RegistryService:
@@ -76,7 +76,7 @@ def test_promote_refuses_listing_every_failed_gate_and_the_gate_that_could_not_r
     assert refused.value.reasons == (
         "promotion: BTCUSDT validation accuracy 0.55 < 0.68",
         "promotion: tier calibration MAE 0.09 > 0.05",
-        "challenge: not run (no validation backtest: the torch serving adapter is not built yet), which is not a pass",
+        "challenge: not run (no validation backtest is wired into this registry), which is not a pass",
     )
     assert not store_of(s).registry.promoted and not store_of(s).links and not s.deployments.list()
 

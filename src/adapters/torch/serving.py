@@ -1,0 +1,152 @@
+"""The ``torch`` predictor: the served models (an LSTM per coin, the transformer across coins) and
+the domain's ensemble over their calibrated P(up).
+
+For each pair every served model covering it scores the window ending at a bar; each P(up) goes
+through its card's calibration when the card says it was applied; ``ensemble_many`` (the domain's
+weights and conservative bias) gives the direction and the confidence the runtime tiers. The
+runtime's ``predict`` and the backtest's ``predict_many`` run the same code: one window is a series
+of ``lookback`` candles scored at its last bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+import numpy as np
+import torch
+from numpy.lib.stride_tricks import sliding_window_view
+from torch import nn
+
+from adapters.torch.networks import UP
+from application.backtest.ports import BulkPredictions, BulkPredictor
+from application.models.ports import Predictor
+from application.models.serving import FeatureInputs, PairInputs
+from application.models.training.calibrate import apply_mapping
+from domain.market.candles import CandleWindow, Direction, FloatArray, Pair
+from domain.market.quality import Ohlcv
+from domain.models.cards import ModelCard
+from domain.signals.confidence import EnsembleSettings, IsotonicMapping, PlattMapping, ensemble_many
+from domain.signals.signal import Prediction
+
+BATCH = 4096
+
+
+@attrs.frozen(eq=False)
+class ServedModel:
+    tag: str
+    role: str
+    card: ModelCard
+    network: nn.Module
+    inputs: FeatureInputs  # the feature set it was trained on, checked against its card
+
+    def calibrated(self, p_up: FloatArray) -> FloatArray:
+        calibration = self.card.calibration
+        if not calibration or not calibration.get("applied"):
+            return p_up
+        params = calibration["params"]
+        mapping = (PlattMapping(params["a"], params["b"]) if calibration["method"] == "platt"
+                   else IsotonicMapping(params["x"], params["y"]))
+        return apply_mapping(mapping, p_up)
+
+
+def _ensemble_for(kinds: set[str], settings: EnsembleSettings) -> EnsembleSettings:
+    """The configured weights of the kinds served for a pair (the bias unchanged)."""
+    weights = {k: w for k, w in settings.weights_for(kinds).items() if k in kinds}
+    return EnsembleSettings(without_rl=weights, with_rl=weights, rl_model=settings.rl_model, bias_pp=settings.bias_pp)
+
+
+class TorchEnsemblePredictor(Predictor, BulkPredictor):
+    def __init__(self, models: Sequence[ServedModel], settings: EnsembleSettings,
+                 notice: Callable[[str], None] = lambda line: None) -> None:
+        if not models:
+            raise ValueError("no model to serve")
+        horizons = {m.card.horizon_minutes for m in models}
+        if len(horizons) != 1:
+            raise ValueError(f"served models disagree on the horizon: {sorted(horizons)} minutes")
+        self._horizon = horizons.pop()
+        self._models = tuple(models)
+        self._by_pair: dict[str, list[ServedModel]] = {}
+        for model in models:
+            for pair in model.card.pairs:
+                self._by_pair.setdefault(pair, []).append(model)
+        self._ensembles = {}
+        for pair, served in sorted(self._by_pair.items()):
+            kinds = {m.card.kind.value for m in served}
+            configured = set(settings.weights_for(kinds))
+            if configured - kinds:
+                notice(f"{pair}: ensemble of {', '.join(sorted(kinds))} only ({', '.join(sorted(configured - kinds))} "
+                       "not served); weights renormalised")
+            self._ensembles[pair] = _ensemble_for(kinds, settings)
+        self._lookback = max(m.inputs.history(m.card.window) for m in models)
+        self._version = "torch:" + ",".join(f"{m.role}={m.tag}" for m in sorted(models, key=lambda m: m.role))
+
+    @property
+    def lookback(self) -> int:
+        return self._lookback
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def models(self) -> tuple[ServedModel, ...]:
+        return self._models
+
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_pair))
+
+    def predict(self, window: CandleWindow) -> Prediction | None:
+        pair = window.pair.symbol
+        if pair not in self._by_pair or len(window) == 0:
+            return None
+        keep = slice(max(0, len(window) - self._lookback), None)
+        candles = Ohlcv(*(getattr(window, c)[keep] for c in ("open_time_ms", "open", "high", "low", "close",
+                                                              "volume")))
+        scored = self._score(pair, candles, last_only=True)
+        if scored.direction[-1] == 0:
+            return None
+        direction = Direction.LONG if scored.direction[-1] > 0 else Direction.SHORT
+        return Prediction(direction=direction, probability=float(scored.probability[-1]),
+                          horizon_minutes=self._horizon, model=self._version)
+
+    def predict_many(self, pair: Pair, candles: Ohlcv) -> BulkPredictions:
+        if pair.symbol not in self._by_pair:
+            n = len(candles)
+            return BulkPredictions(np.zeros(n, dtype=np.int8), np.full(n, np.nan), self._version, self._horizon)
+        return self._score(pair.symbol, candles, last_only=False)
+
+    def _score(self, pair: str, candles: Ohlcv, last_only: bool) -> BulkPredictions:
+        n = len(candles)
+        computed: dict[int, PairInputs] = {}
+        p_up: dict[str, FloatArray] = {}
+        for model in self._by_pair[pair]:
+            key = id(model.inputs)
+            if key not in computed:
+                computed[key] = model.inputs.inputs(pair, candles)
+            inputs = computed[key]
+            ends = inputs.window_ends(candles.open_time_ms, model.card.window)
+            if last_only:
+                ends[:-1] = False
+            rows = np.flatnonzero(ends)
+            scores = np.full(n, np.nan)
+            if len(rows):
+                raw = forward(model.network, inputs.values, rows, model.card.window, model.card.pairs.index(pair))
+                scores[rows] = model.calibrated(raw)
+            p_up[model.card.kind.value] = scores
+        direction, confidence = ensemble_many(p_up, self._ensembles[pair])
+        return BulkPredictions(direction, confidence, self._version, self._horizon)
+
+
+def forward(network: nn.Module, values: np.ndarray, rows: np.ndarray, window: int, pair_index: int) -> FloatArray:
+    """P(up) of the windows ending at ``rows`` (float32 sigmoid, as training measured it)."""
+    view = sliding_window_view(values, window, axis=0)  # (bars - W + 1, features, W): no copy
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start:start + BATCH]
+            x = torch.from_numpy(np.ascontiguousarray(view[chunk - (window - 1)].transpose(0, 2, 1)))
+            pair = torch.full((len(chunk),), pair_index, dtype=torch.int64)
+            out.append(torch.sigmoid(network(x, pair)[UP]).double().numpy())
+    return np.concatenate(out)
