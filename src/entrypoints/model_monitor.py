@@ -84,9 +84,18 @@ def promoted_cards(model_dir: Path) -> list[Path]:
 
 
 def default_scorer_for(card_path: Path, card: ModelCard) -> FeatureScorer | None:
-    """The model's scorer for the daily accuracy: none until the torch adapter provides one (then the
-    accuracy trigger reads only the days already in the history, and says so)."""
-    return None
+    """The model's own network over the stored rows, for the daily accuracy; None (the accuracy
+    trigger then reads only the days already in the history, and says so) when its weights cannot
+    be loaded, which is logged."""
+    from adapters.torch import ModelFileError, load_model
+    from adapters.torch.serving import TorchFeatureScorer
+
+    try:
+        _, model = load_model(card_path)
+    except ModelFileError as exc:
+        structlog.get_logger("monitor").error("monitor_weights_unreadable", error=str(exc))
+        return None
+    return TorchFeatureScorer(model.network)
 
 
 def build_monitor(settings: Settings, *, scorer: FeatureScorer | None = None,

@@ -20,9 +20,11 @@ from torch import nn
 
 from adapters.torch.networks import UP
 from application.backtest.ports import BulkPredictions, BulkPredictor
+from application.features.ports import PairFeatures
 from application.models.ports import Predictor
 from application.models.serving import FeatureInputs, PairInputs
 from application.models.training.calibrate import apply_mapping
+from application.models.training.samples import full_windows
 from domain.market.candles import CandleWindow, Direction, FloatArray, Pair
 from domain.market.quality import Ohlcv
 from domain.models.cards import ModelCard
@@ -41,13 +43,18 @@ class ServedModel:
     inputs: FeatureInputs  # the feature set it was trained on, checked against its card
 
     def calibrated(self, p_up: FloatArray) -> FloatArray:
-        calibration = self.card.calibration
-        if not calibration or not calibration.get("applied"):
-            return p_up
-        params = calibration["params"]
-        mapping = (PlattMapping(params["a"], params["b"]) if calibration["method"] == "platt"
-                   else IsotonicMapping(params["x"], params["y"]))
-        return apply_mapping(mapping, p_up)
+        return as_card_calibrates(self.card, p_up)
+
+
+def as_card_calibrates(card: ModelCard, p_up: FloatArray) -> FloatArray:
+    """P(up) through the card's calibration map when the card says it was applied."""
+    calibration = card.calibration
+    if not calibration or not calibration.get("applied"):
+        return p_up
+    params = calibration["params"]
+    mapping = (PlattMapping(params["a"], params["b"]) if calibration["method"] == "platt"
+               else IsotonicMapping(params["x"], params["y"]))
+    return apply_mapping(mapping, p_up)
 
 
 def _ensemble_for(kinds: set[str], settings: EnsembleSettings) -> EnsembleSettings:
@@ -150,3 +157,22 @@ def forward(network: nn.Module, values: np.ndarray, rows: np.ndarray, window: in
             pair = torch.full((len(chunk),), pair_index, dtype=torch.int64)
             out.append(torch.sigmoid(network(x, pair)[UP]).double().numpy())
     return np.concatenate(out)
+
+
+class TorchFeatureScorer:
+    """The model monitor's scorer: P(up) of a model on stored (already normalized) feature rows,
+    NaN where the window would cross a gap or reach before the rows; calibrated as served."""
+
+    def __init__(self, network: nn.Module) -> None:
+        self._network = network
+
+    def up_probability(self, card: ModelCard, features: PairFeatures) -> FloatArray:
+        values = np.column_stack([np.asarray(features.features[n], dtype=np.float32) for n in card.features])
+        finite = np.asarray(np.isfinite(values).all(axis=1), dtype=bool)
+        ends = full_windows(np.asarray(features.segment), features.open_time_ms, finite, card.window)
+        rows = np.flatnonzero(ends)
+        out = np.full(len(features), np.nan)
+        if len(rows):
+            raw = forward(self._network, values, rows, card.window, card.pairs.index(features.pair.symbol))
+            out[rows] = as_card_calibrates(card, raw)
+        return out

@@ -5,6 +5,7 @@ its weights or its feature set are not the ones it was registered and trained wi
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,31 @@ def test_the_backtest_runs_registered_tags_and_refuses_an_unknown_one(models: Pa
     unknown = CliRunner().invoke(cli, [*args, "v9.9.9"], env=env)
     assert unknown.exit_code == 2 and "--predictor: no model is registered as v9.9.9" in unknown.output
     assert CliRunner().invoke(cli, [*args, "oracle"], env=env).exit_code == 2
+
+
+def test_the_monitor_scores_stored_rows_as_training_measured_them(models: Path, real_data_dir: Path) -> None:
+    from adapters.torch import load_model
+    from adapters.torch.serving import TorchFeatureScorer
+    from application.models.training.samples import build_matrix, period_samples
+    from domain.features.splits import Period
+    from entrypoints.model_monitor import default_scorer_for
+
+    entry = JsonRegistryStore(models).load().entry("v1.0.0")
+    card, model = load_model(models / entry.card_file)
+    scorer = default_scorer_for(models / entry.card_file, card)
+    assert isinstance(scorer, TorchFeatureScorer)
+    table = next(t for t in ParquetFeatureStore(real_data_dir / "features").load(SET) if t.pair.symbol == "BTCUSDT")
+    scores = scorer.up_probability(card, table)
+    matrix = build_matrix([table], card.features, card.window)
+    samples = period_samples(matrix, Period("test", *(datetime.fromisoformat(b) for b in card.split["test"])))
+    expected = model.predict(matrix, samples).p_up
+    if card.calibration and card.calibration["applied"]:
+        expected = model_calibrated(card, expected)
+    np.testing.assert_array_equal(scores[samples.rows], expected)
+    assert np.isnan(scores[: card.window - 1]).all()  # no full window yet
+
+
+def model_calibrated(card: Any, p: np.ndarray) -> np.ndarray:
+    from adapters.torch.serving import as_card_calibrates
+
+    return as_card_calibrates(card, p)
