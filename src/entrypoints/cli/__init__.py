@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "exec": "entrypoints.cli.execution:execution",
     "model": "entrypoints.cli.model:model",
     "train": "entrypoints.cli.train:train",
+    "retrain": "entrypoints.cli.retrain:retrain",
 }
 
 

@@ -54,11 +54,13 @@ class SplitOptions:
     rolling: RollingWindows | None = None
     embargo: timedelta | None = None
     min_coverage: float = 0.5
+    # a retrain validates on the most recent data: nothing later exists to test on, and none is invented
+    no_test: bool = False
 
     @property
     def explicit(self) -> bool:
-        return any(v is not None for v in (self.train_start, self.train_end, self.validation_end, self.test_start,
-                                           self.test_end))
+        return self.no_test or any(v is not None for v in (self.train_start, self.train_end, self.validation_end,
+                                                           self.test_start, self.test_end))
 
 
 @attrs.frozen
@@ -106,13 +108,15 @@ def _explicit(options: SplitOptions, times: Mapping[str, IntArray], embargo: tim
     default = default_split(max(end, DEFAULT_TEST_START + timedelta(minutes=1)), embargo, horizon)
     train_start = options.train_start or _first_common_minute(times) or default.periods[0].start
     train_end = options.train_end or default.periods[1].start
-    validation_end = options.validation_end or default.periods[2].start
+    validation_end = options.validation_end or (end if options.no_test else default.periods[2].start)
+    if options.no_test:
+        _ordered(train_start, train_end, validation_end)
+        return Split("explicit, no test period", (_period(TRAIN, train_start, train_end - embargo, "--train-end"),
+                                                  _period(VALIDATION, train_end, validation_end, "--validation-end")),
+                     embargo, horizon)
     test_start = options.test_start or validation_end
     test_end = options.test_end or end
-    order = (("--train-start", train_start), ("--train-end", train_end), ("--validation-end", validation_end))
-    for (earlier, a), (later, b) in pairwise(order):
-        if b <= a:
-            raise TrainingInputError(f"{later} ({b:%Y-%m-%d %H:%M}) must be after {earlier} ({a:%Y-%m-%d %H:%M})")
+    _ordered(train_start, train_end, validation_end)
     if test_start < validation_end:
         raise TrainingInputError(f"--test-start ({test_start:%Y-%m-%d %H:%M}) must not be before --validation-end "
                                  f"({validation_end:%Y-%m-%d %H:%M})")
@@ -123,6 +127,13 @@ def _explicit(options: SplitOptions, times: Mapping[str, IntArray], embargo: tim
                _period(VALIDATION, train_end, min(validation_end, test_start - embargo), "--validation-end"),
                _period(TEST, test_start, test_end, "--test-end"))
     return Split("explicit", periods, embargo, horizon)
+
+
+def _ordered(train_start: datetime, train_end: datetime, validation_end: datetime) -> None:
+    order = (("--train-start", train_start), ("--train-end", train_end), ("--validation-end", validation_end))
+    for (earlier, a), (later, b) in pairwise(order):
+        if b <= a:
+            raise TrainingInputError(f"{later} ({b:%Y-%m-%d %H:%M}) must be after {earlier} ({a:%Y-%m-%d %H:%M})")
 
 
 def _period(name: str, start: datetime, end: datetime, option: str) -> Period:

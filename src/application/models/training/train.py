@@ -139,14 +139,17 @@ class TrainModel:
                            planned.split, self._code_version, now)
         model = self._fit(request, draft, matrix, sets, observer)
         fitted, validation = self._validate(request, model, matrix, sets[VALIDATION], base, horizon)
-        # the test period, once, after every choice was made
-        test_out = model.predict(matrix, sets[TEST])
-        test = period_metrics(matrix, sets[TEST], Outputs(test_out.p_up, fitted.transform(test_out.p_up),
-                                                          test_out.trend), base, request.thresholds, horizon)
+        # the test period, once, after every choice was made (a retrain on the latest data has none)
+        measured = {VALIDATION: validation}
+        if TEST in sets:
+            test_out = model.predict(matrix, sets[TEST])
+            measured[TEST] = period_metrics(matrix, sets[TEST], Outputs(test_out.p_up, fitted.transform(test_out.p_up),
+                                                                        test_out.trend), base, request.thresholds,
+                                            horizon)
         seconds = time.perf_counter() - started
         training = {"best_epoch": float(model.best_epoch), "epochs_run": float(len(model.history)),
                     "seconds": seconds, **_losses(model.history, model.best_epoch)}
-        card = attrs.evolve(draft, metrics={VALIDATION: validation, TEST: test, "training": training},
+        card = attrs.evolve(draft, metrics={**measured, "training": training},
                             calibration=fitted.as_card(), leakage_passed=leakage.passed)
         card = self._files.save(card, model)
         self._runs.append(run_row(card, model.device, model.best_epoch, len(model.history), seconds))

@@ -1,0 +1,38 @@
+"""The retraining schedule's systemd units: each timer starts its service at the seed's time, and
+each service runs a command the CLI has."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from entrypoints.cli import cli
+
+UNITS = Path(__file__).resolve().parents[3] / "infra" / "systemd"
+
+
+def _unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # systemd keys are case-sensitive
+    parser.read_string((UNITS / name).read_text())
+    return parser
+
+
+@pytest.mark.parametrize(("name", "calendar", "command"), [
+    ("tradeai-retrain", "Sun *-*-* 03:00:00 UTC", ["retrain"]),
+    ("tradeai-model-monitor", "*-*-* 00:30:00 UTC", ["model", "monitor"]),
+])
+def test_each_timer_starts_its_service_which_runs_a_cli_command(name: str, calendar: str, command: list[str]) -> None:
+    timer = _unit(f"{name}.timer")
+    assert timer["Timer"]["OnCalendar"] == calendar and timer["Timer"]["Persistent"] == "true"
+    assert timer["Timer"]["Unit"] == f"{name}.service"
+    service = _unit(f"{name}.service")["Service"]
+    assert service["Type"] == "oneshot" and service["EnvironmentFile"] == "/etc/tradeai/tradeai.env"
+    argv = shlex.split(service["ExecStart"])
+    assert argv[0] == "/opt/tradeai/.venv/bin/tradeai" and argv[1:] == command
+    assert CliRunner().invoke(cli, [*command, "--help"]).exit_code == 0
+    assert "PrivateNetwork" not in service  # the store (Postgres) and the alerts (Telegram) need the network
