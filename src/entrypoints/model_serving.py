@@ -13,7 +13,7 @@ import structlog
 
 from adapters.torch.serving import ServedModel, TorchEnsemblePredictor
 from application.features.ports import FeatureCalculator, FeatureSetError, FeatureStore
-from application.models.ports import RegistryStore
+from application.models.ports import ModelFileError, RegistryStore
 from application.models.serving import FeatureInputs, FeatureSetMismatch, check_feature_set
 from domain.models.registry import Registry, RegistryEntry, RegistryError
 from domain.signals.confidence import EnsembleSettings
@@ -63,7 +63,18 @@ def served_model(card_path: Path, tag: str, role: str, features: FeatureStore, c
 
 
 def load_served(entry: RegistryEntry, model_dir: Path, features: FeatureStore, calculator: FeatureCalculator,
-                sets: dict[str, FeatureInputs]) -> ServedModel:
+                sets: dict[str, FeatureInputs], store: RegistryStore | None = None) -> ServedModel:
+    """The entry's model, once ``store`` (by default the registry in ``model_dir``) finds its weights
+    and its card on disk to be the ones registered: a card edited since (its calibration, say)
+    would change what is served as silently as new weights."""
+    if store is None:
+        from adapters.registry import JsonRegistryStore
+
+        store = JsonRegistryStore(model_dir)
+    try:
+        store.verify(entry)
+    except ModelFileError as exc:
+        raise ServingError(f"{entry.tag}: {exc}") from None
     served = served_model(model_dir / entry.card_file, entry.tag, entry.role, features, calculator, sets)
     if served.card.weights_sha256 != entry.sha256:
         raise ServingError(f"{entry.tag}: {entry.file} holds weights {served.card.weights_sha256[:12]}..., the "
@@ -73,10 +84,15 @@ def load_served(entry: RegistryEntry, model_dir: Path, features: FeatureStore, c
 
 def torch_predictor(registry: Registry, model_dir: Path, tags: Sequence[str], features: FeatureStore,
                     calculator: FeatureCalculator, ensemble: EnsembleSettings,
-                    notice: Callable[[str], None]) -> TorchEnsemblePredictor:
+                    notice: Callable[[str], None], pairs: Sequence[str] = (),
+                    store: RegistryStore | None = None) -> TorchEnsemblePredictor:
+    """``pairs``: those the caller will ask about; each no served model covers is said in ``notice``."""
     sets: dict[str, FeatureInputs] = {}
-    models = [load_served(e, model_dir, features, calculator, sets) for e in chosen_entries(registry, tags)]
-    return TorchEnsemblePredictor(models, ensemble, notice)
+    models = [load_served(e, model_dir, features, calculator, sets, store) for e in chosen_entries(registry, tags)]
+    try:
+        return TorchEnsemblePredictor(models, ensemble, notice, pairs)
+    except ValueError as exc:  # the served models disagree with each other or with the ensemble weights
+        raise ServingError(str(exc)) from None
 
 
 def ensemble_of(settings: Settings) -> EnsembleSettings:
@@ -89,5 +105,6 @@ def predictor_from_settings(settings: Settings, store: RegistryStore, features: 
                             calculator: FeatureCalculator) -> TorchEnsemblePredictor:
     log = structlog.get_logger("serving")
     return torch_predictor(store.load(), Path(settings.predictor.model_dir), settings.predictor.tags, features,
-                           calculator, ensemble_of(settings), lambda line: log.warning("ensemble_partial",
-                                                                                      detail=line))
+                           calculator, ensemble_of(settings), lambda line: log.warning("serving_notice",
+                                                                                      detail=line),
+                           settings.pairs, store)

@@ -57,15 +57,30 @@ def as_card_calibrates(card: ModelCard, p_up: FloatArray) -> FloatArray:
     return apply_mapping(mapping, p_up)
 
 
-def _ensemble_for(kinds: set[str], settings: EnsembleSettings) -> EnsembleSettings:
-    """The configured weights of the kinds served for a pair (the bias unchanged)."""
-    weights = {k: w for k, w in settings.weights_for(kinds).items() if k in kinds}
+def _ensemble_for(pair: str, kinds: set[str], settings: EnsembleSettings,
+                  notice: Callable[[str], None]) -> EnsembleSettings:
+    """The configured weights of the kinds served for ``pair`` (the bias unchanged); what differs
+    from the configuration is said, never silently dropped."""
+    configured = settings.weights_for(kinds)
+    weights = {k: w for k, w in configured.items() if k in kinds}
+    if sum(weights.values()) <= 0:
+        raise ValueError(f"{pair}: no served model ({', '.join(sorted(kinds))}) has a positive ensemble weight "
+                         f"(configured: {configured})")
+    absent, unweighted = sorted(set(configured) - kinds), sorted(kinds - set(configured))
+    if absent:
+        notice(f"{pair}: ensemble of {', '.join(sorted(kinds))} only ({', '.join(absent)} not served); "
+               "weights renormalised")
+    if unweighted:
+        notice(f"{pair}: {', '.join(unweighted)} served but without an ensemble weight: left out of the ensemble")
     return EnsembleSettings(without_rl=weights, with_rl=weights, rl_model=settings.rl_model, bias_pp=settings.bias_pp)
 
 
 class TorchEnsemblePredictor(Predictor, BulkPredictor):
+    """``notice`` receives one line per departure from the configuration, at construction: a kind
+    not served for a pair, and each of ``pairs`` (what the caller will ask about) no model covers."""
+
     def __init__(self, models: Sequence[ServedModel], settings: EnsembleSettings,
-                 notice: Callable[[str], None] = lambda line: None) -> None:
+                 notice: Callable[[str], None] = lambda line: None, pairs: Sequence[str] = ()) -> None:
         if not models:
             raise ValueError("no model to serve")
         horizons = {m.card.horizon_minutes for m in models}
@@ -77,14 +92,14 @@ class TorchEnsemblePredictor(Predictor, BulkPredictor):
         for model in models:
             for pair in model.card.pairs:
                 self._by_pair.setdefault(pair, []).append(model)
-        self._ensembles = {}
-        for pair, served in sorted(self._by_pair.items()):
-            kinds = {m.card.kind.value for m in served}
-            configured = set(settings.weights_for(kinds))
-            if configured - kinds:
-                notice(f"{pair}: ensemble of {', '.join(sorted(kinds))} only ({', '.join(sorted(configured - kinds))} "
-                       "not served); weights renormalised")
-            self._ensembles[pair] = _ensemble_for(kinds, settings)
+        self._ensembles = {pair: _ensemble_for(pair, {m.card.kind.value for m in served}, settings, notice)
+                           for pair, served in sorted(self._by_pair.items())}
+        # a model without a weight for a pair is not run for it
+        self._by_pair = {pair: [m for m in served if m.card.kind.value in dict(self._ensembles[pair].without_rl)]
+                         for pair, served in self._by_pair.items()}
+        for pair in pairs:
+            if pair not in self._by_pair:
+                notice(f"{pair}: no served model covers it: no prediction")
         self._lookback = max(m.inputs.history(m.card.window) for m in models)
         self._version = "torch:" + ",".join(f"{m.role}={m.tag}" for m in sorted(models, key=lambda m: m.role))
 

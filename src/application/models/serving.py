@@ -18,11 +18,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from application.features.compute import Fit, finished_columns, raw_features
+from application.features.compute import SESSION_COLUMNS, Fit, finished_columns, raw_features
 from application.features.ports import FeatureCalculator
 from application.models.training.cards import normalizer_hash
 from application.models.training.samples import BoolArray, Float32Array, full_windows
-from domain.features.definitions import FeatureSpec
+from domain.features.definitions import CALENDAR_COLUMNS, REGIME_COLUMN, FeatureSpec
 from domain.features.normalize import Normalizer
 from domain.features.regimes import RegimeThresholds
 from domain.market.quality import Ohlcv
@@ -81,6 +81,12 @@ class FeatureInputs:
         self.features: tuple[str, ...] = tuple(manifest["features"])
         self.spec = FeatureSpec(**manifest["feature_spec"])
         self._calculator = calculator
+        # checked at boot: the runtime hands the predictor OHLCV only, never the kline extras
+        computable = {*self.spec.market_columns(), *CALENDAR_COLUMNS, *SESSION_COLUMNS, REGIME_COLUMN}
+        missing = [name for name in self.features if name not in computable]
+        if missing:
+            raise FeatureSetMismatch(f"feature set {set_name} needs {missing}, which candles alone (OHLCV) "
+                                     "cannot give: serve a model trained on OHLCV features")
         self._fits = {pair: Fit(Normalizer.from_dict(fitted["normalizer"]),
                                 RegimeThresholds.from_dict(fitted["regime_thresholds"]), int(fitted["fit_rows"]))
                       for pair, fitted in manifest["pairs"].items()}
@@ -93,10 +99,6 @@ class FeatureInputs:
         raw = raw_features(candles, self.spec, self._calculator)
         every = np.ones(len(candles), dtype=bool)
         columns = finished_columns(raw, self.spec, self._fits[pair], every)
-        missing = [name for name in self.features if name not in columns]
-        if missing:
-            raise FeatureSetMismatch(f"feature set {self.set_name} needs {missing}, which candles alone (OHLCV) "
-                                     "cannot give: serve a model trained on OHLCV features")
         values = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in self.features])
         usable = raw.usable & np.isfinite(values).all(axis=1)
         return PairInputs(values, usable, raw.runs.run_id)
