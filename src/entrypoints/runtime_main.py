@@ -21,6 +21,7 @@ from domain.signals.signal import Mode
 from entrypoints.candle_bootstrap import build_candle_source, candles_holder
 from entrypoints.container import Container, RuntimeContainer, build_container
 from entrypoints.execution_costs import announce_costs
+from entrypoints.health_boot import start_health
 from entrypoints.logging_setup import configure_logging
 from entrypoints.model_boot import boot_predictor, daily_monitor
 from entrypoints.replay_window import replay_window
@@ -89,10 +90,12 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
              model=predictor.version, account=container.account_name(), ruleset=settings.risk.ruleset)
     scan_log = ScanLog(log)
     monitor = daily_monitor(settings, container.notifier())
+    health = start_health(root, settings, predictor.version, log)
 
     def on_scan(report: ScanReport) -> None:
         scan_log(report)
         terminal.add(report)
+        health.scanned(report.at)
         if monitor is not None:
             monitor(report.at)
 
@@ -103,6 +106,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     try:
         summary = runtime.run(start, until)
     finally:
+        health.close()
         scan_log.close()
         terminal.finish()
         _close(container.notifier())

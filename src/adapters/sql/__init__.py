@@ -2,6 +2,7 @@ from adapters.sql.deployments import SqlDeploymentRepository
 from adapters.sql.engine import create_engine, downgrade, upgrade
 from adapters.sql.outcomes import SqlOutcomeRepository
 from adapters.sql.patterns import SqlPatternRepository
+from adapters.sql.ping import StorePing
 from adapters.sql.queries import SqlPerformanceQueries
 from adapters.sql.risk_book import SqlControlRepository, SqlRiskBook
 from adapters.sql.signals import SqlSignalRepository
@@ -15,6 +16,7 @@ __all__ = [
     "SqlPerformanceQueries",
     "SqlRiskBook",
     "SqlSignalRepository",
+    "StorePing",
     "UnreadableState",
     "create_engine",
     "decode_state",

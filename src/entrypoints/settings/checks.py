@@ -28,6 +28,10 @@ def _general_problems(s: Settings) -> list[Issue]:
             problems.append(Issue.at("pairs", str(exc)))
     if s.runtime.scan_interval_minutes < 1:
         problems.append(Issue.at("runtime.scan_interval_minutes", "must be at least 1"))
+    if not 0 <= s.runtime.health_port <= 65535:
+        problems.append(Issue.at("runtime.health_port", "must be a TCP port from 1 to 65535, or 0 for none"))
+    if not s.runtime.health_bind.strip():
+        problems.append(Issue.at("runtime.health_bind", "must be an address to bind, e.g. 127.0.0.1 or 0.0.0.0"))
     if not _valid_speed(s.runtime.speed):
         problems.append(Issue.at("runtime.speed", "must be 'max' or a positive factor such as 60"))
     if s.candles.bootstrap_days < 1:

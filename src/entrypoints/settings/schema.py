@@ -25,6 +25,9 @@ class RuntimeSettings:
     scan_interval_minutes: int = 2
     # "max" replays as fast as the machine allows; a number is a multiple of real time
     speed: str = "max"
+    # GET /healthz on this address and port while the runtime runs; port 0: no health endpoint
+    health_bind: str = "127.0.0.1"
+    health_port: int = 0
 
 
 @attrs.frozen

@@ -27,6 +27,8 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "LOG_LEVEL": "log.level",
     "LOG_FORMAT": "log.format",
     "SCAN_INTERVAL_MINUTES": "runtime.scan_interval_minutes",
+    "HEALTH_BIND": "runtime.health_bind",
+    "HEALTH_PORT": "runtime.health_port",
     "REPLAY_SPEED": "runtime.speed",
     "CANDLE_SOURCE": "candles.source",
     "REPLAY_PATHS": "candles.replay_paths",
