@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "features": "entrypoints.cli.features:features",
     "risk": "entrypoints.cli.risk:risk",
     "db": "entrypoints.cli.db:db",
+    "export": "entrypoints.cli.export:export",
     "guard": "entrypoints.cli.guard:guard",
     "exec": "entrypoints.cli.execution:execution",
     "model": "entrypoints.cli.model:model",

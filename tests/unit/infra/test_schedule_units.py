@@ -25,6 +25,7 @@ def _unit(name: str) -> configparser.ConfigParser:
 @pytest.mark.parametrize(("name", "calendar", "command"), [
     ("tradeai-retrain", "Sun *-*-* 03:00:00 UTC", ["retrain"]),
     ("tradeai-model-monitor", "*-*-* 00:30:00 UTC", ["model", "monitor"]),
+    ("tradeai-export", "*-*-* 01:30:00 UTC", ["export"]),
 ])
 def test_each_timer_starts_its_service_which_runs_a_cli_command(name: str, calendar: str, command: list[str]) -> None:
     timer = _unit(f"{name}.timer")
@@ -33,6 +34,10 @@ def test_each_timer_starts_its_service_which_runs_a_cli_command(name: str, calen
     service = _unit(f"{name}.service")["Service"]
     assert service["Type"] == "oneshot" and service["EnvironmentFile"] == "/etc/tradeai/tradeai.env"
     argv = shlex.split(service["ExecStart"])
-    assert argv[0] == "/opt/tradeai/.venv/bin/tradeai" and argv[1:] == command
+    if argv[0].endswith(".sh"):  # a script that runs the command
+        script = (UNITS.parents[1] / argv[0].removeprefix("/opt/tradeai/")).read_text()
+        assert f'"$tradeai_bin" {" ".join(command)}' in script
+    else:
+        assert argv[0] == "/opt/tradeai/.venv/bin/tradeai" and argv[1:] == command
     assert CliRunner().invoke(cli, [*command, "--help"]).exit_code == 0
     assert "PrivateNetwork" not in service  # the store (Postgres) and the alerts (Telegram) need the network
