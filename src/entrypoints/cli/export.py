@@ -26,14 +26,15 @@ def _midnight(day: datetime) -> datetime:
 @click.command()
 @click.option("--since", type=UTC_TIME, help="Start of the window (ISO, UTC). Default: yesterday 00:00 UTC.")
 @click.option("--until", type=UTC_TIME, help="End of the window, excluded (ISO, UTC). Default: --since + 1 day.")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder the run is written under (<out>/risk-book_<since>_<until>/).")
+@click.option("--out", required=True,
+              help="Folder the run is written under (<out>/risk-book_<since>_<until>/), or s3://bucket/prefix "
+                   "(the s3 extra; boto3's credentials and AWS_ENDPOINT_URL).")
 @click.option("--logs", "log_file", type=click.Path(dir_okay=False, path_type=Path),
               help="The runtime's JSON log lines (e.g. `journalctl -u tradeai -o cat > FILE`); their events "
                    "inside the window go to logs.parquet.")
 @json_option
 @click.pass_context
-def export(ctx: click.Context, since: datetime | None, until: datetime | None, out: Path, log_file: Path | None,
+def export(ctx: click.Context, since: datetime | None, until: datetime | None, out: str, log_file: Path | None,
            as_json: bool) -> None:
     """Export the risk book's tables (risk_book with its mode, control changes, deployments, equity
     snapshots, account days; patterns and guard state as they stand) and the window's log events to
@@ -62,21 +63,47 @@ def export(ctx: click.Context, since: datetime | None, until: datetime | None, o
     about = {"since": start.isoformat(), "until": end.isoformat(), "store": mask_url(settings.store.url),
              "exported_at": datetime.now(UTC).isoformat(), "log_file": str(log_file) if log_file else None,
              "log_lines_skipped": skipped}
-    try:
-        folder = write_export(out, run, frames, about)
-    except ExportExists as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except OSError as exc:
-        _fail(f"cannot write the export under {out}: {exc}", EXIT_FAILURE)
+    if out.startswith("s3://"):
+        where = _to_s3(out, run, frames, about)
+    else:
+        try:
+            where = str(write_export(Path(out), run, frames, about))
+        except ExportExists as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except OSError as exc:
+            _fail(f"cannot write the export under {out}: {exc}", EXIT_FAILURE)
     rows = {name: len(frame) for name, frame in frames.items()}
     if as_json:
-        echo_json({"folder": str(folder), "rows": rows, "log_lines_skipped": len(skipped)})
+        echo_json({"folder": where, "rows": rows, "log_lines_skipped": len(skipped)})
         return
-    click.echo(f"exported {start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M} UTC to {folder}")
+    click.echo(f"exported {start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M} UTC to {where}")
     click.echo("  " + ", ".join(f"{name} {count:,}" for name, count in rows.items()))
     if skipped:
         click.echo(f"  {len(skipped)} log line(s) were not JSON events and were left out: lines "
                    f"{', '.join(map(str, skipped[:10]))}{' ...' if len(skipped) > 10 else ''}")
+
+
+def _to_s3(url: str, run: str, frames: dict[str, Any], about: dict[str, Any]) -> str:
+    """The run written to a temporary folder, then uploaded (manifest last); nothing is left locally."""
+    import importlib.util
+    import tempfile
+
+    from adapters.parquet.export import write_export
+    from adapters.s3 import S3Error, S3Location, upload_run
+
+    if importlib.util.find_spec("boto3") is None:
+        _fail("--out s3://...: install the s3 extra (pip install 'trading-ai[s3]')", EXIT_USAGE)
+    try:
+        location = S3Location.parse(url)
+    except S3Error as exc:
+        _fail(str(exc), EXIT_USAGE)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_export(Path(tmp), run, frames, about)
+        try:
+            upload_run(folder, location)
+        except S3Error as exc:
+            _fail(f"cannot export to S3: {exc}", EXIT_FAILURE)
+    return f"s3://{location.bucket}/{location.key(run)}/"
 
 
 def _logs(path: Path, start: datetime, end: datetime) -> tuple[Any, list[int]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -87,3 +88,41 @@ def test_the_nightly_script_exports_yesterday(tmp_path: Path) -> None:
     (folder,) = (tmp_path / "exports").iterdir()
     assert folder.name.startswith(f"risk-book_{yesterday}T0000_")
     assert len(pd.read_parquet(folder / "logs.parquet")) == 1
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A local S3 server (moto's, speaking the S3 wire protocol over HTTP) with one bucket."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "test-key",
+           "AWS_SECRET_ACCESS_KEY": "s3cr3t-never-shown", "AWS_DEFAULT_REGION": "us-east-1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="backups")
+    yield client
+    server.stop()
+
+
+def test_an_export_to_s3_lands_complete_and_is_never_overwritten(s3: Any, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/store.db"}
+    args = ["export", "--since", "2021-07-09", "--until", "2021-07-10", "--out", "s3://backups/nightly", "--json"]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["folder"] == "s3://backups/nightly/risk-book_20210709T0000_20210710T0000/"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="backups")["Contents"]]
+    run = "nightly/risk-book_20210709T0000_20210710T0000/"
+    assert f"{run}manifest.json" in keys and f"{run}risk_book.parquet" in keys
+    manifest = json.loads(s3.get_object(Bucket="backups", Key=f"{run}manifest.json")["Body"].read())
+    body = s3.get_object(Bucket="backups", Key=f"{run}risk_book.parquet")["Body"].read()
+    assert manifest["tables"]["risk_book"]["sha256"] == hashlib.sha256(body).hexdigest()
+    again = CliRunner().invoke(cli, args, env=env)
+    assert again.exit_code == 1 and "was exported already" in again.output
+    missing = CliRunner().invoke(cli, [*args[:-2], "s3://nobucket/x"], env=env)
+    assert missing.exit_code == 1 and "NoSuchBucket" in missing.output
+    assert "s3cr3t" not in again.output + missing.output
