@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    """The conventional end of a command that cannot go on: the reason on stderr, the exit code."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
 def settings_from_context(ctx: click.Context, overrides: dict[str, str] | None = None) -> LoadedSettings:
     """Load settings for a command; on invalid settings list every problem and exit 2."""
     config_path: Path | None = (ctx.find_root().obj or {}).get("config_path")

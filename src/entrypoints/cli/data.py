@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from domain.features.splits import DEFAULT_HORIZON, resolve_embargo
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, data_dir_container, echo_json, json_option
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, data_dir_container, echo_json, fail, json_option
 
 if TYPE_CHECKING:
     from entrypoints.container import DataContainer
@@ -55,10 +55,6 @@ def _data(data_dir: Path, base_url: str | None = None) -> DataContainer:
     return data_dir_container(data_dir, base_url).data()
 
 
-def _fail(message: str, code: int = EXIT_FAILURE) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
 
 @click.group()
 def data() -> None:
@@ -92,10 +88,10 @@ def download(pairs: str, start: datetime, end: datetime | None, base_url: str, d
         for report in reports:
             click.echo(describe_download(report))
     if error:
-        _fail(error)
+        fail(error)
     conflicts = sum(r["conflicts"] for r in reports)
     if conflicts:
-        _fail(f"{conflicts:,} downloaded candle(s) differ from the stored ones; the stored values were kept "
+        fail(f"{conflicts:,} downloaded candle(s) differ from the stored ones; the stored values were kept "
               "(check the source of the stored candles)")
 
 
@@ -118,15 +114,15 @@ def import_(paths: tuple[Path, ...], pair: str | None, layout: str, skip_bad_row
     chosen = _parse_pair(pair, "--pair")
     files = expand_paths(paths)
     if not files:
-        _fail("no candle files found in " + ", ".join(map(str, paths)), EXIT_USAGE)
+        fail("no candle files found in " + ", ".join(map(str, paths)), EXIT_USAGE)
     data = _data(data_dir)
     try:
         report = ImportCandles(data.file_reader(layout=layout), data.candle_store())([str(f) for f in files],
                                                                                     skip_bad_rows, chosen)
     except DataError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     except OSError as exc:
-        _fail(f"the store under {data_dir} could not be written ({exc})")
+        fail(f"the store under {data_dir} could not be written ({exc})")
     if as_json:
         echo_json(import_payload(report))
     else:
@@ -152,7 +148,7 @@ def validate(pairs: str | None, extreme_mads: float, max_gaps: int, data_dir: Pa
     thresholds = QualityThresholds(extreme_return_mads=extreme_mads)
     reports = validate_store(data.candle_store(), _parse_pairs(pairs), thresholds)
     if not reports:
-        _fail(f"no candles stored under {data.candle_folder()}")
+        fail(f"no candles stored under {data.candle_folder()}")
     if as_json:
         echo_json({p.symbol: quality_payload(r) for p, r in reports.items()})
     else:
@@ -219,11 +215,11 @@ def splits(pairs: str | None, rolling: bool, train_months: int, validate_months:
 def _fail_unless_usable(any_pair: bool, plans: list[Any], root: Path) -> None:
     # a script chaining `data splits && train` must not go on with nothing to train on
     if not any_pair:
-        _fail(f"no candles stored under {root}: import or download some first")
+        fail(f"no candles stored under {root}: import or download some first")
     if not plans:
-        _fail("no periods: the store holds too little history for one window")
+        fail("no periods: the store holds too little history for one window")
     if not any(plan.usable for plan in plans):
-        _fail("no usable split: each one has a period with too little data (marked UNUSABLE); add candles, "
+        fail("no usable split: each one has a period with too little data (marked UNUSABLE); add candles, "
               "choose other --pairs or lower --min-coverage")
 
 

@@ -3,7 +3,6 @@ Exit codes: 0 ok, 1 failure (a bad quote file, a missing metrics file), 2 bad us
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, echo_json, json_option, settings_from_context
+from entrypoints.cli.common import echo_json, fail, json_option, settings_from_context
 
 if TYPE_CHECKING:
     from application.execution.ports import ExecutionMetrics
@@ -28,10 +27,6 @@ def _container(ctx: click.Context, data_dir: Path | None, min_samples: int | Non
         settings = attrs.evolve(settings, execution=attrs.evolve(settings.execution, min_samples=min_samples))
     return build_container(settings).execution()
 
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_FAILURE)
 
 
 def _data_dir_option(command: Any) -> Any:
@@ -67,7 +62,7 @@ def measure(ctx: click.Context, sources: tuple[Path, ...], data_dir: Path | None
                                    now=datetime.now(UTC), min_samples=settings.execution.min_samples,
                                    defaults=Instruments())
     except QuoteFileError as exc:
-        _fail(f"{exc}; nothing was written")
+        fail(f"{exc}; nothing was written")
         return
     _report(result.metrics, as_json, {"path": str(result.path)}, f"wrote {result.path}", quantiles=False)
 
@@ -84,10 +79,10 @@ def show(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
     try:
         stored = store.latest()
     except MetricsFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if stored is None:
-        _fail("no execution metrics yet: the guard sizes with the placeholder costs; run `tradeai exec measure`")
+        fail("no execution metrics yet: the guard sizes with the placeholder costs; run `tradeai exec measure`")
         return
     files = ", ".join(p.name for p in store.files())
     _report(stored.metrics, as_json, {"path": str(stored.path)}, f"{stored.path} (files: {files})", quantiles=True)
@@ -105,7 +100,7 @@ def rollback(ctx: click.Context, day: str, data_dir: Path | None, as_json: bool)
     try:
         target = _container(ctx, data_dir).metrics_store().rollback(day)
     except MetricsFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if as_json:
         echo_json({"latest": str(target)})

@@ -4,19 +4,21 @@ is left), 2 bad input (window, an existing run, an unreadable log file)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, echo_json, json_option, settings_from_context
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+from entrypoints.cli.common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    UTC_TIME,
+    echo_json,
+    fail,
+    json_option,
+    settings_from_context,
+)
 
 
 def _midnight(day: datetime) -> datetime:
@@ -49,7 +51,7 @@ def export(ctx: click.Context, since: datetime | None, until: datetime | None, o
     start = since or _midnight(datetime.now(UTC)) - timedelta(days=1)
     end = until or start + timedelta(days=1)
     if end <= start:
-        _fail(f"--until {end:%Y-%m-%d %H:%M} must be after --since {start:%Y-%m-%d %H:%M}", EXIT_USAGE)
+        fail(f"--until {end:%Y-%m-%d %H:%M} must be after --since {start:%Y-%m-%d %H:%M}", EXIT_USAGE)
     frames: dict[str, Any] = {}
     skipped: list[int] = []
     if log_file is not None:
@@ -58,7 +60,7 @@ def export(ctx: click.Context, since: datetime | None, until: datetime | None, o
     try:
         frames = {**export_frames(store.upgraded_engine(), start, end), **frames}
     except Exception as exc:  # any driver error: the store cannot be read now
-        _fail(f"cannot read the store at {mask_url(settings.store.url)}: {store_error(exc)}", EXIT_FAILURE)
+        fail(f"cannot read the store at {mask_url(settings.store.url)}: {store_error(exc)}", EXIT_FAILURE)
     run = f"risk-book_{start:%Y%m%dT%H%M}_{end:%Y%m%dT%H%M}"
     about = {"since": start.isoformat(), "until": end.isoformat(), "store": mask_url(settings.store.url),
              "exported_at": datetime.now(UTC).isoformat(), "log_file": str(log_file) if log_file else None,
@@ -69,9 +71,9 @@ def export(ctx: click.Context, since: datetime | None, until: datetime | None, o
         try:
             where = str(write_export(Path(out), run, frames, about))
         except ExportExists as exc:
-            _fail(str(exc), EXIT_USAGE)
+            fail(str(exc), EXIT_USAGE)
         except OSError as exc:
-            _fail(f"cannot write the export under {out}: {exc}", EXIT_FAILURE)
+            fail(f"cannot write the export under {out}: {exc}", EXIT_FAILURE)
     rows = {name: len(frame) for name, frame in frames.items()}
     if as_json:
         echo_json({"folder": where, "rows": rows, "log_lines_skipped": len(skipped)})
@@ -92,17 +94,17 @@ def _to_s3(url: str, run: str, frames: dict[str, Any], about: dict[str, Any]) ->
     from adapters.s3 import S3Error, S3Location, upload_run
 
     if importlib.util.find_spec("boto3") is None:
-        _fail("--out s3://...: install the s3 extra (pip install 'trading-ai[s3]')", EXIT_USAGE)
+        fail("--out s3://...: install the s3 extra (pip install 'trading-ai[s3]')", EXIT_USAGE)
     try:
         location = S3Location.parse(url)
     except S3Error as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_export(Path(tmp), run, frames, about)
         try:
             upload_run(folder, location)
         except S3Error as exc:
-            _fail(f"cannot export to S3: {exc}", EXIT_FAILURE)
+            fail(f"cannot export to S3: {exc}", EXIT_FAILURE)
     return f"s3://{location.bucket}/{location.key(run)}/"
 
 
@@ -112,4 +114,4 @@ def _logs(path: Path, start: datetime, end: datetime) -> tuple[Any, list[int]]:
     try:
         return log_frame(path, start, end)
     except OSError as exc:
-        _fail(f"--logs {path}: {exc.strerror or exc}", EXIT_USAGE)
+        fail(f"--logs {path}: {exc.strerror or exc}", EXIT_USAGE)

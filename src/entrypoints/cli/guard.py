@@ -8,23 +8,18 @@ it before its next scan. Exit codes: 0 ok, 1 the store cannot be reached, 2 bad 
 from __future__ import annotations
 
 import getpass
-import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, settings_from_context
+from entrypoints.cli.common import EXIT_USAGE, echo_json, fail, settings_from_context
 
 if TYPE_CHECKING:
     from application.runtime.scan_market import Controls
     from entrypoints.container import StoreContainer
     from entrypoints.settings import Settings
 
-
-def _fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _open(ctx: click.Context) -> tuple[Settings, StoreContainer]:
@@ -37,7 +32,7 @@ def _open(ctx: click.Context) -> tuple[Settings, StoreContainer]:
     try:
         store.upgraded_engine()
     except Exception as exc:  # the database is down or the URL is wrong
-        _fail(f"cannot open the store at {mask_url(settings.store.url)}: {store_error(exc)}")
+        fail(f"cannot open the store at {mask_url(settings.store.url)}: {store_error(exc)}")
     return settings, store
 
 
@@ -61,7 +56,7 @@ def _change(ctx: click.Context, key: str, value: str, reason: str, changed_by: s
         set_control(store.control_repository(), _controls(settings, store), key, value,
                     changed_by=changed_by or getpass.getuser(), now=datetime.now(UTC), reason=reason)
     except ControlError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     after = _controls(settings, store)
     if as_json:
         echo_json(_controls_payload(after))

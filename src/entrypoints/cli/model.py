@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, json_option, settings_from_context
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, echo_json, fail, json_option, settings_from_context
 from entrypoints.cli.model_output import entry_lines, list_lines, verdict_lines
 
 if TYPE_CHECKING:
@@ -55,10 +55,6 @@ def _registry(ctx: click.Context) -> RegistryContainer:
     return build_container(settings_from_context(ctx).settings).registry()
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
 
 @contextmanager
 def _errors(file_error_code: int) -> Iterator[None]:
@@ -72,14 +68,14 @@ def _errors(file_error_code: int) -> Iterator[None]:
     try:
         yield
     except ModelFileError as exc:
-        _fail(str(exc), file_error_code)
+        fail(str(exc), file_error_code)
     except (RegistryFileError, RollbackRefused) as exc:
-        _fail(str(exc), EXIT_FAILURE)
+        fail(str(exc), EXIT_FAILURE)
     except SQLAlchemyError as exc:
-        _fail(f"the model_deployments table could not be written ({type(exc).__name__}: {exc}); "
+        fail(f"the model_deployments table could not be written ({type(exc).__name__}: {exc}); "
               f"the registry and the promoted links were put back as they were", EXIT_FAILURE)
     except ValueError as exc:  # an unknown, taken or malformed tag; an empty reason
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
 
 
 def _service(ctx: click.Context) -> RegistryService:

@@ -11,12 +11,20 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, echo_json, json_option, settings_from_context
+from entrypoints.cli.common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    UTC_TIME,
+    echo_json,
+    fail,
+    json_option,
+    settings_from_context,
+)
 
 if TYPE_CHECKING:
     from entrypoints.model_monitor import MonitorRun
@@ -59,11 +67,11 @@ def monitor(ctx: click.Context, model: str | None, now: datetime | None, recent_
     model_dir = Path(settings.predictor.model_dir)
     paths = [model] if model else [str(p) for p in promoted_cards(model_dir)]
     if not paths:
-        _fail(f"no promoted model under {model_dir / 'promoted'}; pass --model PATH_OR_NAME.json", EXIT_USAGE)
+        fail(f"no promoted model under {model_dir / 'promoted'}; pass --model PATH_OR_NAME.json", EXIT_USAGE)
     try:
         cards = [load_card(p, model_dir) for p in paths]
     except CardError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     moment = now or datetime.now(UTC)
     notifier = None if no_alert else _notifier(settings)
     runs = [run_monitor(build_monitor(settings, scorer=default_scorer_for(path, card)), card, path, moment, notifier,
@@ -111,6 +119,3 @@ def _text(run: MonitorRun) -> str:
     return "\n".join(lines)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)

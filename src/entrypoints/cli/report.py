@@ -8,20 +8,16 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, settings_from_context
+from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, fail, settings_from_context
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
     from entrypoints.settings import Settings
 
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.command()
@@ -51,7 +47,7 @@ def report(ctx: click.Context, trades: Path, out: Path | None, replay: tuple[Pat
         files = read_backtest(trades)
         comparison, challenge = comparison_from(files.summary), challenge_from(files.summary)
     except BadBacktestFiles as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     root = build_container(settings)
     candles, note = _candles(root, settings, replay, files.run)
     result = files.result if files.labelled or candles is None else label_directions(files.result, candles)
@@ -60,9 +56,9 @@ def report(ctx: click.Context, trades: Path, out: Path | None, replay: tuple[Pat
         written = write_backtest_report(root, settings, result, files.run, folder, candles=candles,
                                         candles_note=note, comparison=comparison, challenge=challenge)
     except ImportError as exc:  # the report extra (matplotlib) is not installed
-        _fail(str(exc), EXIT_FAILURE)
+        fail(str(exc), EXIT_FAILURE)
     except OSError as exc:
-        _fail(f"cannot write the report to {folder}: {exc}", EXIT_FAILURE)
+        fail(f"cannot write the report to {folder}: {exc}", EXIT_FAILURE)
     text = written.metrics.read_text()
     if as_json:
         click.echo(text, nl=False)
