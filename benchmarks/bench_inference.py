@@ -102,7 +102,8 @@ def measure(store: Any, predictor: Any, scans: int) -> dict[str, Any]:
 
 
 def stages(predictor: Any, windows: list[list[Any]]) -> dict[str, float]:
-    """Where a scan's time goes (medians per scan): the features from candles, then the networks'
+    """Where a scan's time goes (medians per scan), by the calls ``predict`` makes: the model inputs
+    from candles (the features of the rows the windows read, normalized), then the networks'
     forward passes; the rest (windows, calibration, ensemble) is the scan's p50 less these."""
     from adapters.torch.serving import forward
     from domain.market.quality import Ohlcv
@@ -113,12 +114,13 @@ def stages(predictor: Any, windows: list[list[Any]]) -> dict[str, float]:
         spent = [0.0, 0.0]
         for window in scan:
             pair, candles = window.pair.symbol, Ohlcv(*(getattr(window, c) for c in columns))
+            served = [m for m in predictor.models if pair in m.card.pairs]
             started = time.perf_counter()
-            inputs = predictor.models[0].inputs.inputs(pair, candles)
+            inputs = served[0].inputs.last_inputs(pair, candles, max(m.card.window for m in served))
             spent[0] += time.perf_counter() - started
-            for model in (m for m in predictor.models if pair in m.card.pairs):
+            for model in served:
                 started = time.perf_counter()
-                forward(model.network, inputs.values, np.array([len(candles) - 1]), model.card.window,
+                forward(model.network, inputs.values, np.array([len(inputs.values) - 1]), model.card.window,
                         model.card.pairs.index(pair))
                 spent[1] += time.perf_counter() - started
         features.append(spent[0])
@@ -130,7 +132,8 @@ def stages(predictor: Any, windows: list[list[Any]]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scans", type=int, default=500)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (the runtime's share)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (the runtime serves on adapters.torch.serving.SERVING_THREADS, 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -36,6 +36,9 @@ def boot_predictor(root: Container, settings: Settings, log: Any) -> Predictor:
         predictor: Predictor = root.runtime().predictor()
     except Exception as exc:  # the serving adapter's errors name the tag, file or feature set
         raise RuntimeFailure(f"cannot serve the promoted models: {exc}", usage=True) from None
+    from adapters.torch.serving import use_serving_threads
+
+    use_serving_threads()
     log.info("models_served", version=predictor.version)
     return predictor
 

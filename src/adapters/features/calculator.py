@@ -1,5 +1,6 @@
 """The FeatureCalculator port over pandas: the series is cut into contiguous runs and every
-run is computed on its own, so no window or recursion crosses a gap."""
+run is computed on its own, so no window or recursion crosses a gap. The last rows alone (the
+runtime's one bar per scan) are computed with numpy (tail.py), whose per-call cost is far lower."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from adapters.features.indicators import run_features
+from adapters.features.tail import last_market_features
 from application.features.ports import FeatureCalculator
 from domain.features.definitions import OPTIONAL_INPUTS, FeatureSpec, contiguous_runs
 from domain.market.candles import FloatArray
@@ -35,3 +37,6 @@ class PandasFeatureCalculator(FeatureCalculator):
             for name, values in run_features(frame, spec).items():
                 out[name][lo:hi] = values
         return out
+
+    def last_market_features(self, candles: Ohlcv, spec: FeatureSpec, rows: int) -> dict[str, FloatArray]:
+        return last_market_features(candles, spec, rows)

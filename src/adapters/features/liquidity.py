@@ -13,10 +13,13 @@ feature is known at t's close). Spreads are fractions of price.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 _K = 3.0 - 2.0 * np.sqrt(2.0)
+Mean = Callable[[np.ndarray, int], np.ndarray]  # a trailing rolling mean
 
 
 def lagged(values: np.ndarray, bars: int = 1) -> np.ndarray:
@@ -36,7 +39,8 @@ def non_negative(values: np.ndarray) -> np.ndarray:
     return np.where(values < 0.0, 0.0, values)
 
 
-def corwin_schultz(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int) -> np.ndarray:
+def corwin_schultz(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int,
+                   mean: Mean = rolling_mean) -> np.ndarray:
     previous_close = lagged(close)
     # the bar's prices move with the market between bars; remove that move from bar t's range
     shift = np.maximum(low - previous_close, 0.0) + np.minimum(high - previous_close, 0.0)
@@ -46,12 +50,13 @@ def corwin_schultz(high: np.ndarray, low: np.ndarray, close: np.ndarray, window:
     gamma = np.log(np.maximum(high_t, high_p) / np.minimum(low_t, low_p)) ** 2
     alpha = (np.sqrt(2.0 * beta) - np.sqrt(beta)) / _K - np.sqrt(gamma / _K)
     growth = np.exp(alpha)
-    return rolling_mean(non_negative(2.0 * (growth - 1.0) / (1.0 + growth)), window)
+    return mean(non_negative(2.0 * (growth - 1.0) / (1.0 + growth)), window)
 
 
-def abdi_ranaldo(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int) -> np.ndarray:
+def abdi_ranaldo(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: int,
+                 mean: Mean = rolling_mean) -> np.ndarray:
     log_close = np.log(close)
     mid = (np.log(high) + np.log(low)) / 2.0
     squared = 4.0 * (lagged(log_close) - lagged(mid)) * (lagged(log_close) - mid)
-    spread: np.ndarray = np.sqrt(non_negative(rolling_mean(squared, window)))
+    spread: np.ndarray = np.sqrt(non_negative(mean(squared, window)))
     return spread

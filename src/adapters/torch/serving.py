@@ -32,6 +32,15 @@ from domain.signals.confidence import EnsembleSettings, IsotonicMapping, PlattMa
 from domain.signals.signal import Prediction
 
 BATCH = 4096
+SERVING_THREADS = 1
+
+
+def use_serving_threads() -> None:
+    """One intra-op thread for the runtime, process-wide: a scan scores one window per pair and model,
+    tensors of tens of rows, where a second thread costs more in hand-off than it saves, and where
+    cores are shared a waiting OpenMP thread stalls the scan (benchmarks/bench_inference.py
+    --threads 2). Called by the runtime's boot only: backtests and training keep torch's default."""
+    torch.set_num_threads(SERVING_THREADS)
 
 
 @attrs.frozen(eq=False)
@@ -101,6 +110,8 @@ class TorchEnsemblePredictor(Predictor, BulkPredictor):
             if pair not in self._by_pair:
                 notice(f"{pair}: no served model covers it: no prediction")
         self._lookback = max(m.inputs.history(m.card.window) for m in models)
+        # scoring the last bar reads the features of its windows' rows only
+        self._last_rows = {pair: max(m.card.window for m in served) for pair, served in self._by_pair.items()}
         self._version = "torch:" + ",".join(f"{m.role}={m.tag}" for m in sorted(models, key=lambda m: m.role))
 
     @property
@@ -140,15 +151,18 @@ class TorchEnsemblePredictor(Predictor, BulkPredictor):
         return self._score(pair.symbol, candles, last_only=False)
 
     def _score(self, pair: str, candles: Ohlcv, last_only: bool) -> BulkPredictions:
-        n = len(candles)
+        """Scores of every bar, or with ``last_only`` of the last ``_last_rows`` bars, the last one alone scored."""
+        n = min(self._last_rows[pair], len(candles)) if last_only else len(candles)
+        times = candles.open_time_ms[len(candles) - n:]
         computed: dict[int, PairInputs] = {}
         p_up: dict[str, FloatArray] = {}
         for model in self._by_pair[pair]:
             key = id(model.inputs)
             if key not in computed:
-                computed[key] = model.inputs.inputs(pair, candles)
+                computed[key] = (model.inputs.last_inputs(pair, candles, n) if last_only
+                                 else model.inputs.inputs(pair, candles))
             inputs = computed[key]
-            ends = inputs.window_ends(candles.open_time_ms, model.card.window)
+            ends = inputs.window_ends(times, model.card.window)
             if last_only:
                 ends[:-1] = False
             rows = np.flatnonzero(ends)
@@ -163,6 +177,13 @@ class TorchEnsemblePredictor(Predictor, BulkPredictor):
 
 def forward(network: nn.Module, values: np.ndarray, rows: np.ndarray, window: int, pair_index: int) -> FloatArray:
     """P(up) of the windows ending at ``rows`` (float32 sigmoid, as training measured it)."""
+    if len(rows) == 1:  # the runtime's one bar: its window is a slice, no gather
+        # copied into fresh (64-byte aligned) memory, never a view: the transformer's float32 sums
+        # depend on the input's alignment, and a prediction must not depend on where a slice starts
+        x = torch.empty((1, window, values.shape[1]), dtype=torch.float32)
+        x.numpy()[0] = values[rows[0] - (window - 1):rows[0] + 1]
+        with torch.inference_mode():
+            return torch.sigmoid(network(x, torch.tensor([pair_index]))[UP]).double().numpy()
     view = sliding_window_view(values, window, axis=0)  # (bars - W + 1, features, W): no copy
     out = []
     with torch.inference_mode():

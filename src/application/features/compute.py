@@ -71,6 +71,20 @@ def raw_features(candles: Ohlcv, spec: FeatureSpec, calculator: FeatureCalculato
     return RawFeatures(t, runs, row_status(runs, spec.warmup), market, calendar_columns(t), sessions)
 
 
+def last_raw_features(candles: Ohlcv, spec: FeatureSpec, calculator: FeatureCalculator, rows: int) -> RawFeatures:
+    """``raw_features(candles, spec, calculator)`` of the last ``rows`` candles (OHLCV features only):
+    the same rows, each computed from the candles it reads, not from all of them."""
+    rows = max(0, min(rows, len(candles)))
+    tail = slice(len(candles) - rows, len(candles))
+    runs = contiguous_runs(candles.open_time_ms)
+    t = candles.open_time_ms[tail]
+    market = calculator.last_market_features(candles, spec, rows)
+    require_columns(market, spec.market_columns(), rows)
+    sessions = {f"session_{name}": mask for name, mask in session_masks(t).items()}
+    return RawFeatures(t, Runs(runs.run_id[tail], runs.position[tail]), row_status(runs, spec.warmup)[tail], market,
+                       calendar_columns(t), sessions)
+
+
 def in_window(open_time_ms: IntArray, start_ms: int | None, end_ms: int | None) -> BoolArray:
     inside = np.ones(len(open_time_ms), dtype=bool)
     if start_ms is not None:

@@ -27,6 +27,11 @@ class FeatureCalculator(Protocol):
         window is full). ``extras`` holds optional inputs (quote_volume, trades, taker_buy_volume)."""
         ...
 
+    def last_market_features(self, candles: Ohlcv, spec: FeatureSpec, rows: int) -> dict[str, FloatArray]:
+        """``market_features(candles, spec)`` at the last ``rows`` candles only (the runtime scores
+        one bar): the same values, to float rounding, from only the candles those rows read."""
+        ...
+
 
 class CandleExtrasSource(Protocol):
     def extras(self, pair: Pair, open_time_ms: IntArray) -> Mapping[str, FloatArray]:

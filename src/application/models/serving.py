@@ -18,7 +18,14 @@ from typing import Any
 import attrs
 import numpy as np
 
-from application.features.compute import SESSION_COLUMNS, Fit, finished_columns, raw_features
+from application.features.compute import (
+    SESSION_COLUMNS,
+    Fit,
+    RawFeatures,
+    finished_columns,
+    last_raw_features,
+    raw_features,
+)
 from application.features.ports import FeatureCalculator
 from application.models.training.cards import normalizer_hash
 from application.models.training.samples import BoolArray, Float32Array, full_windows
@@ -96,8 +103,14 @@ class FeatureInputs:
         return self.spec.warmup + SETTLE_PERIODS * self.spec.atr_period + window
 
     def inputs(self, pair: str, candles: Ohlcv) -> PairInputs:
-        raw = raw_features(candles, self.spec, self._calculator)
-        every = np.ones(len(candles), dtype=bool)
+        return self._finished(pair, raw_features(candles, self.spec, self._calculator))
+
+    def last_inputs(self, pair: str, candles: Ohlcv, rows: int) -> PairInputs:
+        """``inputs(pair, candles)`` of the last ``rows`` candles only: what scoring the last bar reads."""
+        return self._finished(pair, last_raw_features(candles, self.spec, self._calculator, rows))
+
+    def _finished(self, pair: str, raw: RawFeatures) -> PairInputs:
+        every = np.ones(len(raw.open_time_ms), dtype=bool)
         columns = finished_columns(raw, self.spec, self._fits[pair], every)
         values = np.column_stack([np.asarray(columns[name], dtype=np.float32) for name in self.features])
         usable = raw.usable & np.isfinite(values).all(axis=1)

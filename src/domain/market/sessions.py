@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -76,11 +77,20 @@ def session_mask(open_time_ms: IntArray, session: Session) -> BoolArray:
         return np.zeros(0, dtype=bool)
     first = datetime.fromtimestamp(int(t.min()) / 1000, tz=session.zone).date() - timedelta(days=1)
     last = datetime.fromtimestamp(int(t.max()) / 1000, tz=session.zone).date() + timedelta(days=1)
-    days = (first + timedelta(days=k) for k in range((last - first).days + 1))
-    bounds = np.array([session.bounds_ms(d) for d in days if d.weekday() < 5], dtype=np.int64).reshape(-1, 2)
+    bounds = _weekday_bounds(session, first, last)
     index = np.searchsorted(bounds[:, 0], t, side="right") - 1
     inside: BoolArray = (index >= 0) & (t < bounds[np.maximum(index, 0), 1])
     return inside
+
+
+@lru_cache(maxsize=64)
+def _weekday_bounds(session: Session, first: date, last: date) -> npt.NDArray[np.int64]:
+    """The session's [open, close) in UTC ms on each local weekday first..last, read-only. Cached: the
+    runtime asks for the same few days at every scan of every pair, and zoneinfo is slow to ask."""
+    days = (first + timedelta(days=k) for k in range((last - first).days + 1))
+    bounds = np.array([session.bounds_ms(d) for d in days if d.weekday() < 5], dtype=np.int64).reshape(-1, 2)
+    bounds.flags.writeable = False
+    return bounds
 
 
 def session_masks(open_time_ms: IntArray, sessions: Sequence[Session] = SESSIONS) -> dict[str, BoolArray]:
