@@ -12,7 +12,7 @@ signal id, not by the order of the calls.
 from __future__ import annotations
 
 from application.runtime.ports import Broker
-from domain.execution.fills import Fill, Rejection
+from domain.execution.fills import Fill, RejectCode, Rejection
 from domain.execution.instruments import Instruments
 from domain.execution.paper import PaperExit, paper_close_fill, paper_open_fill
 from domain.execution.sampling import FillCosts
@@ -36,7 +36,8 @@ class PaperBroker(Broker):
         if spec is None:
             return _unknown(signal.pair)
         if not spec.min_lots <= lots <= spec.max_lots:  # as a broker would: volume outside the symbol's limits
-            return Rejection(f"{signal.signal_id}: {lots} lots outside {spec.min_lots}..{spec.max_lots}")
+            return Rejection(f"{signal.signal_id}: {lots} lots outside {spec.min_lots}..{spec.max_lots}",
+                             RejectCode.INVALID_VOLUME)
         paid = self._costs.draw(spec, signal.pair, signal.created_at, signal.signal_id, "open")
         return paper_open_fill(signal, lots, spec, paid)
 
@@ -45,10 +46,10 @@ class PaperBroker(Broker):
         if spec is None:
             return _unknown(position.pair)
         if exit.position_id != position.position_id:
-            return Rejection(f"exit for {exit.position_id} cannot close {position.position_id}")
+            return Rejection(f"exit for {exit.position_id} cannot close {position.position_id}", RejectCode.NOT_FOUND)
         paid = self._costs.draw(spec, position.pair, exit.at, position.position_id, "close")
         return paper_close_fill(position, exit, spec, paid)
 
 
 def _unknown(pair: Pair) -> Rejection:
-    return Rejection(f"{pair} is not traded here: no instrument spec")
+    return Rejection(f"{pair} is not traded here: no instrument spec", RejectCode.UNKNOWN_SYMBOL)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from enum import StrEnum
 
 import attrs
 
@@ -38,8 +39,32 @@ class Fill:
         require_utc(self.at, "fill at")
 
 
+class RejectCode(StrEnum):
+    """Why a broker refused an order, in words every broker maps its own codes to.
+
+    Only REQUOTE (and PRICE_CHANGED's kin, folded into it) is worth sending again at a fresh price;
+    the others stand until something changes (the market opens, the size is fixed, ...)."""
+
+    REJECTED = "rejected"  # the broker said no (MT5 10006) or gave a reason without a better word
+    REQUOTE = "requote"  # the price moved past the allowed deviation (MT5 10004, 10020, 10021)
+    MARKET_CLOSED = "market_closed"  # MT5 10018
+    INVALID_VOLUME = "invalid_volume"  # outside the symbol's limits, the 5-lot cap or its volume step
+    INVALID_STOPS = "invalid_stops"  # stop or take-profit on the wrong side, or too close
+    NO_MONEY = "no_money"  # not enough free margin
+    UNKNOWN_SYMBOL = "unknown_symbol"  # the pair is not mapped to a broker symbol, or the broker has none
+    SYMBOL_MISMATCH = "symbol_mismatch"  # the broker's contract size differs from the one the guard sized with
+    TRADE_DISABLED = "trade_disabled"  # trading off for the account, the symbol or the terminal
+    NOT_FOUND = "not_found"  # a close for a position the broker does not hold and never did
+
+
 @attrs.frozen
 class Rejection:
     """The broker refused the order, or could not be asked: nothing was filled."""
 
     reason: str
+    code: RejectCode = RejectCode.REJECTED
+
+    @property
+    def retryable(self) -> bool:
+        """Sending the same order again at a fresh price may fill (a requote); nothing else may."""
+        return self.code is RejectCode.REQUOTE

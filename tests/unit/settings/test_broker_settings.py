@@ -1,0 +1,64 @@
+"""The live brokers' settings: parsed from the environment, each problem named by key, the bridge
+token a secret, and mt5-rest refused like mt5 and metaapi until the runtime is wired to them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import Secret, SettingsError, load_settings
+
+BRIDGE_TOKEN = "bridge-secret-0123456789"
+
+
+def problems(**env: str) -> dict[str, str]:
+    with pytest.raises(SettingsError) as info:
+        load_settings(config_path=None, dotenv_path=None, environ=env)
+    return {p.key: str(p) for p in info.value.problems}
+
+
+def test_the_broker_settings_come_from_the_environment() -> None:
+    b = load_settings(config_path=None, dotenv_path=None, environ={
+        "BROKER_SYMBOLS": "BTCUSDT=BTCUSD.r,ETHUSDT=ETHUSD.r,BNBUSDT=BNBUSD.r", "BROKER_MAGIC": "42",
+        "BROKER_DEVIATION_BPS": "15", "MT5_BRIDGE_URL": "http://10.0.0.5:8765", "MT5_BRIDGE_TOKEN": BRIDGE_TOKEN,
+        "MT5_BRIDGE_BIND": "10.0.0.5", "MT5_BRIDGE_PORT": "9000", "METAAPI_REGION": "london"}).settings.broker
+    assert b.symbols == ("BTCUSDT=BTCUSD.r", "ETHUSDT=ETHUSD.r", "BNBUSDT=BNBUSD.r")
+    assert (b.magic, b.deviation_bps, b.mt5_bridge_port, b.metaapi_region) == (42, 15.0, 9000, "london")
+    assert isinstance(b.mt5_bridge_token, Secret) and b.mt5_bridge_token.reveal() == BRIDGE_TOKEN
+    assert BRIDGE_TOKEN not in repr(b)
+
+
+def test_mt5_rest_needs_its_bridge_and_is_refused_until_wired() -> None:
+    found = problems(BROKER="mt5-rest")
+    assert "required when broker.name is mt5-rest" in found["broker.mt5_bridge_url"]
+    assert "required when broker.name is mt5-rest" in found["broker.mt5_bridge_token"]
+    assert "not available in this version yet" in found["broker.name"]
+    wired = problems(BROKER="mt5-rest", MT5_BRIDGE_URL="http://10.0.0.5:8765", MT5_BRIDGE_TOKEN=BRIDGE_TOKEN)
+    assert list(wired) == ["broker.name"]
+
+
+@pytest.mark.parametrize(("env", "key", "says"), [
+    ({"BROKER_SYMBOLS": "BTCUSDT"}, "broker.symbols", "PAIR=SYMBOL"),
+    ({"BROKER_MAGIC": "0"}, "broker.magic", "positive"),
+    ({"BROKER_DEVIATION_BPS": "-1"}, "broker.deviation_bps", "0 to 500"),
+    ({"BROKER_TIMEOUT_SECONDS": "0"}, "broker.timeout_seconds", "> 0"),
+    ({"MT5_BRIDGE_PORT": "70000"}, "broker.mt5_bridge_port", "TCP port"),
+    ({"MT5_BRIDGE_TOKEN": "shortsecretval"}, "broker.mt5_bridge_token", "= *** (from env:MT5_BRIDGE_TOKEN): must be at least 16"),
+    ({"MT5_BRIDGE_URL": "10.0.0.5:8765"}, "broker.mt5_bridge_url", "http://"),
+    ({"METAAPI_BASE_URL": "ftp://x"}, "broker.metaapi_base_url", "http://"),
+    ({"BROKER": "mt5", "BROKER_SYMBOLS": "BTCUSDT=BTCUSD"}, "broker.symbols", "no broker symbol for ETHUSDT, BNBUSDT"),
+])
+def test_each_bad_broker_setting_is_named(env: dict[str, str], key: str, says: str) -> None:
+    found = problems(**env)
+    assert says in found[key] and "shortsecretval" not in found[key]
+
+
+def test_the_bridge_token_is_masked_by_config_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from entrypoints.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(cli, ["config", "show"], env={"MT5_BRIDGE_TOKEN": BRIDGE_TOKEN})
+    assert shown.exit_code == 0 and "broker.mt5_bridge_token" in shown.output and BRIDGE_TOKEN not in shown.output
