@@ -12,6 +12,7 @@ from adapters.sql.tables import risk_book
 from adapters.sql.timeutil import utc
 from application.stats.ports import SignalRepository
 from domain.market.candles import Direction, Pair
+from domain.signals.patterns import PatternKey
 from domain.signals.signal import Mode, Signal, Tier
 
 
@@ -65,6 +66,8 @@ def _row(signal: Signal) -> dict[str, Any]:
         "mode": signal.mode.value,
         "model_version": signal.model_version,
         "size": signal.size,
+        "pattern_hash": signal.pattern.pattern_hash if signal.pattern else None,
+        "pattern_name": signal.pattern.name if signal.pattern else None,
     }
 
 
@@ -82,4 +85,5 @@ def _signal(row: Any) -> Signal:
         mode=Mode(row["mode"]),
         model_version=row["model_version"],
         size=row["size"],
+        pattern=PatternKey(row["pattern_hash"], row["pattern_name"]) if row["pattern_hash"] else None,
     )

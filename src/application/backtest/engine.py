@@ -12,7 +12,11 @@ per-bar work in bulk and running the scan only where it can change the account:
 - a scan runs at the first scan and the first of each Prague day (the account rolls its day),
   where a held position's exit can be due or a mark could reach a floor, and where a pair's tier
   is confirmed for an emission, unless the guard must deny it (the kill switch, or no minimum lot
-  fits the headroom): a denial changes nothing, so that scan is counted, not run.
+  fits the headroom): a denial changes nothing, so that scan is counted, not run;
+- with the pattern adjustment on, the scan reads a pattern history (application.backtest.patterns)
+  that starts empty or from ``BacktestConfig.patterns`` and counts each close at the scan that makes
+  it, as the runtime's paper book does; closes happen only in scans that run, so the walk's ranks
+  are brought up to date after each of those, before the next scan is looked at.
 
 Every scan it runs checks the walk's tier state against the scan's own: a disagreement stops the
 backtest (BacktestDivergence) rather than report numbers that are not the runtime's.
@@ -30,12 +34,14 @@ import numpy as np
 from application.backtest.driver import Progress, ScanDriver
 from application.backtest.observe import Observed, observe
 from application.backtest.parts import BacktestBook, SeriesPredictor, SilentNotifier
-from application.backtest.ports import BulkPredictor, CostModel
+from application.backtest.patterns import PatternRanks
+from application.backtest.ports import BulkPredictions, BulkPredictor, CostModel
 from application.backtest.proofs import HeldPositions
 from application.backtest.tiers import TierWalk
 from application.backtest.trades import BacktestTrades, TradeBook
 from application.data.candle_source import LoadedCandleSource
 from application.runtime.loop import align_up
+from application.runtime.pattern_history import PatternHistory
 from application.runtime.ports import Broker
 from application.runtime.scan_market import Controls, ScanConfig, ScanMarket
 from domain.execution.instruments import Instruments
@@ -43,6 +49,7 @@ from domain.market.candles import MINUTE_MS, FloatArray, IntArray, Pair, datetim
 from domain.market.quality import Ohlcv
 from domain.risk.account import PRAGUE, trading_day
 from domain.risk.sizing import MinLotStopOut
+from domain.signals.patterns import PatternRecord
 
 
 @attrs.frozen
@@ -51,6 +58,8 @@ class BacktestConfig:
     controls: Controls = attrs.Factory(Controls)
     interval: timedelta = timedelta(minutes=2)
     latency_budget_ms: float = 500.0
+    # the pattern history the run starts from (none: empty); it learns from the run's own closes
+    patterns: tuple[PatternRecord, ...] = attrs.field(default=(), converter=tuple)
 
 
 class BacktestEngine:
@@ -79,16 +88,13 @@ class BacktestEngine:
         source = LoadedCandleSource(lambda pair: series.get(pair, Ohlcv.empty()))
         predictor = SeriesPredictor(self._predictor.lookback, self._predictor.version,
                                     {p: (series[p].open_time_ms, bulk[p]) for p in pairs})
+        history = PatternHistory(cfg.patterns)
         scan = ScanMarket(source=source, predictor=predictor, book=BacktestBook(), notifier=SilentNotifier(),
                           broker=self._broker_for(instruments), config=scan_config, timer=self._timer,
-                          controls=lambda: cfg.controls, instruments=instruments)
+                          controls=lambda: cfg.controls, instruments=instruments, patterns=history)
         times = scan_times(start, end, cfg.interval)
-        observed = {p: observe(p, series[p], bulk[p], times, lookback=self._predictor.lookback,
-                               atr_period=scan_config.atr_period, max_staleness=scan_config.max_staleness,
-                               thresholds=cfg.controls.thresholds, stop_atr_multiple=scan_config.stop_atr_multiple)
-                    for p in pairs}
+        walk = self._tier_walk(series, bulk, times, scan_config, history)
         book = TradeBook(instruments, cfg.latency_budget_ms, self._costs.fills())
-        walk = TierWalk(observed, scan_config.hysteresis, least_stop_outs(observed, instruments))
         driver = ScanDriver(scan, walk, HeldPositions(series, scan_config),
                             book, times, np.flatnonzero(_day_starts(times)), scan_config, instruments, series)
         report = driver.run(progress)
@@ -96,6 +102,21 @@ class BacktestEngine:
         result = driver.book.result(final, scans=len(times), active_scans=driver.book.scans,
                                     bars=sum(len(o) for o in series.values()))
         return driver.with_proved(result)
+
+    def _tier_walk(self, series: Mapping[Pair, Ohlcv], bulk: Mapping[Pair, BulkPredictions], times: IntArray,
+                   scan_config: ScanConfig, history: PatternHistory) -> TierWalk:
+        """What each scan observes, and the walk that carries the tiers between the scans run; with
+        the pattern adjustment on, its ranks follow the history the run learns."""
+        thresholds, adjust = self._config.controls.thresholds, scan_config.patterns
+        lift = adjust.max_shift if adjust is not None and adjust.weight > 0 else 0.0  # 0: confidence never moves
+        observed = {p: observe(p, series[p], bulk[p], times, lookback=self._predictor.lookback,
+                               atr_period=scan_config.atr_period, max_staleness=scan_config.max_staleness,
+                               thresholds=thresholds, stop_atr_multiple=scan_config.stop_atr_multiple,
+                               pattern_reach=lift)
+                    for p in scan_config.pairs}
+        ranks = PatternRanks(observed, history, adjust, thresholds) if adjust is not None and lift > 0 else None
+        instruments = scan_config.emission.instruments
+        return TierWalk(observed, scan_config.hysteresis, least_stop_outs(observed, instruments), ranks)
 
 
 def least_stop_outs(observed: Mapping[Pair, Observed], instruments: Instruments) -> dict[Pair, FloatArray]:

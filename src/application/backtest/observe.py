@@ -27,6 +27,7 @@ from application.backtest.ports import BulkPredictions
 from domain.market.candles import MINUTE_MS, CandleWindow, FloatArray, IntArray, Pair
 from domain.market.indicators import wilder_atr
 from domain.market.quality import COLUMNS, Ohlcv
+from domain.signals.pattern_key import NO_PATTERN, PATTERN_BARS, Codes, pattern_codes, setup_codes
 from domain.signals.signal import Tier, TierThresholds
 
 Ranks = npt.NDArray[np.int8]
@@ -34,18 +35,24 @@ Ranks = npt.NDArray[np.int8]
 
 @attrs.frozen(eq=False)
 class Observed:
-    """Per scan time: the rank of the tier the scan would observe (Tier.rank; 0: none), the entry a
-    signal would take there (the last closed candle's close; NaN without one) and a lower bound on
-    its stop's distance from the entry (``stop_floors``, 0 where none is known)."""
+    """Per scan time: the rank of the tier the scan would observe (Tier.rank; 0: none) before any
+    pattern adjustment, the entry a signal would take there (the last closed candle's close; NaN
+    without one) and a lower bound on its stop's distance from the entry (``stop_floors``, 0 where
+    none is known). With ``pattern_reach`` > 0: the model's confidence wherever an adjustment could
+    lift it to a tier (NaN elsewhere) and the setup's pattern code there (pattern_key; NO_PATTERN)."""
 
     ranks: Ranks
     entries: FloatArray
     stop_floors: FloatArray
+    confidence: FloatArray | None = None
+    patterns: Codes | None = None
 
 
 def observe(pair: Pair, series: Ohlcv, bulk: BulkPredictions, times: IntArray, *, lookback: int,
             atr_period: int, max_staleness: timedelta, thresholds: TierThresholds,
-            stop_atr_multiple: float) -> Observed:
+            stop_atr_multiple: float, pattern_reach: float = 0.0) -> Observed:
+    """``pattern_reach``: how far below the lowest threshold a pattern can lift a confidence
+    (PatternSettings.max_shift when the adjustment is on, else 0)."""
     ranks = np.zeros(len(times), dtype=np.int8)
     if len(series) == 0 or len(times) == 0:
         return Observed(ranks, np.full(len(times), np.nan), np.zeros(len(times)))
@@ -59,12 +66,31 @@ def observe(pair: Pair, series: Ohlcv, bulk: BulkPredictions, times: IntArray, *
     probability = bulk.probability[safe]
     with np.errstate(invalid="ignore"):
         scored = (bulk.direction[safe] != 0) & (probability >= 0) & (probability <= 1)
-        reaching = probability >= thresholds.low  # below it, the tier is none whatever else holds
+        # below it, the tier is none whatever else holds
+        reaching = probability >= (thresholds.low - pattern_reach - _REACH_MARGIN if pattern_reach > 0
+                                   else thresholds.low)
     usable = fresh & clean & scored & reaching & (length >= lookback) & (length >= atr_period + 1)
     usable &= _atr_positive(pair, series, start, last, atr_period, usable)
     ranks[usable] = tier_ranks(probability[usable], thresholds)
-    return Observed(ranks, np.where(last >= 0, series.close[safe], np.nan),
-                    stop_floors(series, start, last, atr_period, max(stop_atr_multiple, 0.0), ranks > 0))
+    entries = np.where(last >= 0, series.close[safe], np.nan)
+    floors = stop_floors(series, start, last, atr_period, max(stop_atr_multiple, 0.0), usable)
+    if not pattern_reach > 0:
+        return Observed(ranks, entries, floors)
+    return Observed(ranks, entries, floors, np.where(usable, probability, np.nan),
+                    _pattern_codes(series, bulk, last, usable & (length >= PATTERN_BARS)))
+
+
+def _pattern_codes(series: Ohlcv, bulk: BulkPredictions, last: IntArray, where: npt.NDArray[np.bool_]) -> Codes:
+    """The pattern code of the setup each scan in ``where`` reads (pattern_key.pattern_of on its window)."""
+    codes = np.full(len(last), NO_PATTERN, dtype=np.int16)
+    rows = last[where]
+    setup = setup_codes(series.open_time_ms, series.high, series.low, series.close, rows)
+    codes[where] = pattern_codes(setup, bulk.direction[rows], bulk.probability[rows])
+    return codes
+
+
+# a confidence a hair below low - reach may still round up to low once adjusted: look at it too
+_REACH_MARGIN = 1e-9
 
 
 def tier_ranks(probability: FloatArray, thresholds: TierThresholds) -> Ranks:

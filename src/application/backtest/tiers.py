@@ -1,8 +1,10 @@
 """Each idle pair's tier hysteresis between the scans the backtest runs.
 
-It is fed the tier the scan would have observed (application.backtest.observe) through the
-domain's own ``step_tier``, memoised: the states met are numbered and each (state, observed rank)
-transition is asked of ``step_tier`` once, so the walk over a million scans runs on small ints.
+It is fed the tier the scan would have observed (application.backtest.observe; with the pattern
+adjustment on, from the confidence the history adjusts: application.backtest.patterns, refreshed
+after each scan the engine runs) through the domain's own ``step_tier``, memoised: the states met
+are numbered and each (state, observed rank) transition is asked of ``step_tier`` once, so the
+walk over a million scans runs on small ints.
 A pair holding a position keeps its tier untouched, as the scan does; a scan where an idle pair
 observes no tier resets it, so only the scans where it observes one need a step.
 """
@@ -16,9 +18,10 @@ from typing import Protocol
 
 import numpy as np
 
-from application.backtest.observe import Observed
+from application.backtest.observe import Observed, Ranks
+from application.backtest.patterns import PatternRanks
 from application.runtime.scan_market import ScanOutcome, ScanReport, Status
-from domain.market.candles import FloatArray, Pair
+from domain.market.candles import FloatArray, IntArray, Pair
 from domain.risk.decisions import Rule
 from domain.signals.confidence import HysteresisSettings, PairTier, TierState, step_tier
 from domain.signals.signal import Tier
@@ -61,23 +64,41 @@ class Proof(Protocol):
 
 
 class _PairWalk:
-    def __init__(self, observed: Observed, losses: FloatArray) -> None:
-        seen = np.flatnonzero(observed.ranks != 0)
+    def __init__(self, ranks: Ranks, losses: FloatArray) -> None:
+        seen = np.flatnonzero(ranks != 0)
         self.seen: list[int] = seen.tolist()
-        self.ranks: list[int] = observed.ranks[seen].tolist()
+        self.ranks: list[int] = ranks[seen].tolist()
         self.losses: list[float] = losses[seen].tolist()
+        self._losses = losses
         self.code = REST
         self.at = -1  # the scan whose state ``code`` is
         self.cursor = 0  # seen[cursor] is the first seen scan not walked yet
 
+    def reseen(self, scans: IntArray, ranks: Ranks) -> None:
+        """Take the new ranks of ``scans``, none walked yet (the pattern history moved them)."""
+        for i in scans.tolist():
+            j = bisect.bisect_left(self.seen, i)
+            present, rank = j < len(self.seen) and self.seen[j] == i, int(ranks[i])
+            if rank and present:
+                self.ranks[j] = rank
+            elif rank:
+                self.seen.insert(j, i)
+                self.ranks.insert(j, rank)
+                self.losses.insert(j, float(self._losses[i]))
+            elif present:
+                del self.seen[j], self.ranks[j], self.losses[j]
+
 
 class TierWalk:
     def __init__(self, observed: Mapping[Pair, Observed], hysteresis: HysteresisSettings,
-                 least_stop_outs: Mapping[Pair, FloatArray]) -> None:
+                 least_stop_outs: Mapping[Pair, FloatArray], patterns: PatternRanks | None = None) -> None:
         """``least_stop_outs``: per pair and scan, the least a minimum-lot stop-out of the signal
-        observed there can lose, which a sizing proof compares with the headroom."""
+        observed there can lose, which a sizing proof compares with the headroom. ``patterns``: the
+        ranks with the confidence adjusted by the pattern history, refreshed after each scan run."""
         self._codes = TierCodes(hysteresis)
-        self._pairs = {p: _PairWalk(o, least_stop_outs[p]) for p, o in observed.items()}
+        self._patterns = patterns
+        self._pairs = {p: _PairWalk(patterns.ranks(p) if patterns else o.ranks, least_stop_outs[p])
+                       for p, o in observed.items()}
         self.held: frozenset[Pair] = frozenset()
 
     def before(self, pair: Pair, k: int) -> PairTier:
@@ -105,6 +126,10 @@ class TierWalk:
 
     def adopt(self, report: ScanReport, k: int) -> None:
         """Check the scan against the walk (module docstring), then carry on from the scan's state."""
+        # the scan's closes were counted before its pairs were scanned: so are they here
+        if self._patterns is not None:
+            for pair, scans in self._patterns.refresh(k).items():
+                self._pairs[pair].reseen(scans, self._patterns.ranks(pair))
         for outcome in report.pairs:
             if outcome.pair in self._pairs and outcome.status is not Status.IN_POSITION:
                 self._check(outcome, report.state.tiers.get(outcome.pair), k)

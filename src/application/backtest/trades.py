@@ -55,6 +55,7 @@ class Trade:
     session: str = ""
     horizon_minutes: int | None = None
     direction_right: bool | None = None  # None until labelled, or when the horizon's candle is missing
+    pattern: str = ""  # the name of the pattern it was emitted under (domain.signals.pattern_key); "" for none
 
     @property
     def sessions(self) -> tuple[str, ...]:
@@ -120,7 +121,7 @@ class TradeBook:
             take_profit=signal.take_profit, exit_reason=close.exit.reason.value, exit_at=close.exit.at.isoformat(),
             exit_fill=close.fill, pnl=close.pnl, r_multiple=close.r_multiple, latency_ms=latency, late=late,
             pnl_penalised=close.pnl - penalty, session=SESSION_SEPARATOR.join(sessions_at(signal.created_at)),
-            horizon_minutes=horizon,
+            horizon_minutes=horizon, pattern=signal.pattern.name if signal.pattern else "",
         )
 
 

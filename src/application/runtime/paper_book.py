@@ -17,6 +17,7 @@ from typing import ParamSpec
 import attrs
 
 from application.data.ports import CandleSource
+from application.runtime.pattern_history import RunPatterns
 from application.runtime.ports import Broker, RiskBookUnitOfWork
 from domain.execution.fills import Fill, Rejection
 from domain.execution.instruments import Instruments
@@ -35,6 +36,7 @@ class ClosedTrade:
     close: PaperClose
     outcome: TradeOutcome
     error: str | None = None  # the unit of work failed: the trade stays open until it succeeds
+    pattern_error: str | None = None  # closed and recorded, but its pattern's outcome was not counted
 
 
 @attrs.frozen
@@ -57,13 +59,14 @@ class Settlement:
 
 class PaperBook:
     def __init__(self, *, source: CandleSource, book: RiskBookUnitOfWork, broker: Broker, instruments: Instruments,
-                 risk: RiskSettings, max_hold: timedelta) -> None:
+                 risk: RiskSettings, max_hold: timedelta, patterns: RunPatterns | None = None) -> None:
         self._source = source
         self._book = book
         self._broker = broker
         self._instruments = instruments
         self._risk = risk
         self._max_hold = max_hold
+        self._patterns = patterns
 
     def settle(self, state: GuardState, now: datetime) -> Settlement:
         problems: list[str] = []
@@ -122,13 +125,25 @@ class PaperBook:
             outcome = _outcome(close, fill, spec.slippage_p90_bps)
             after = record_outcome(with_account(state, close.account), fill.at, close.pnl)
             try:
-                self._book.record_outcome(outcome, after)
+                first = self._book.record_outcome(outcome, after)
             except Exception as exc:  # the store is down: keep the trade open and try again next scan
                 closed.append(ClosedTrade(close, outcome, f"{type(exc).__name__}: {exc}"))
                 continue
             state = after
-            closed.append(ClosedTrade(close, outcome))
+            closed.append(ClosedTrade(close, outcome, pattern_error=self._count(position, outcome, first)))
         return state
+
+    def _count(self, position: Position, outcome: TradeOutcome, first: bool) -> str | None:
+        """Count the outcome in the position's pattern (RunPatterns.count_close: once per closed
+        row). A failure cannot be retried (the row is closed): it is reported, and that pattern's
+        history misses one outcome."""
+        if self._patterns is None or position.pattern is None:
+            return None
+        try:
+            self._patterns.count_close(position.pattern, outcome.result is Result.WIN, outcome.exit_time, first)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
 
 
 def ask_broker(order: Callable[_P, Fill | Rejection], *args: _P.args, **kwargs: _P.kwargs) -> Fill | Rejection:

@@ -48,6 +48,10 @@ class PatternRepository(Protocol):
         """Patterns with at least ``sample_floor`` outcomes, best win rate first."""
         ...
 
+    def latest_outcome_at(self) -> datetime | None:
+        """The ``now`` of the latest outcome counted (market time: the trade's exit); None when empty."""
+        ...
+
 
 class PerformanceQueries(Protocol):
     """Read-only aggregates over closed risk-book rows with ``since <= entry_time < until``;

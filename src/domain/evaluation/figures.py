@@ -85,4 +85,5 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # the interval always holds p; rounding can leave 0 of n a hair above 0 and n of n a hair below 1
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))

@@ -74,7 +74,7 @@ def book_open(account: Account, signal: Signal, fill: Fill, contract_size: float
     position = Position(
         position_id=signal.signal_id, pair=signal.pair, direction=signal.direction, lots=fill.lots, entry=fill.price,
         mark=signal.entry, contract_size=contract_size, opened_at=fill.at, stop=signal.stop_loss,
-        commission=fill.commission, take_profit=signal.take_profit,
+        commission=fill.commission, take_profit=signal.take_profit, pattern=signal.pattern,
     )
     return open_position(account, position, fill.at)
 

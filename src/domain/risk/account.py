@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from domain.market.candles import Direction, Pair, require_utc
+from domain.signals.patterns import PatternKey
 
 PRAGUE = "Europe/Prague"
 
@@ -50,6 +51,8 @@ class Position:
     commission: float = 0.0
     swap: float = 0.0
     take_profit: float | None = None
+    # the signal's pattern: its outcome is counted when the position closes, after a restart too
+    pattern: PatternKey | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.position_id:

@@ -299,3 +299,19 @@ def adjust_for_pattern(confidence: float, record: PatternCounts | None,
     shift = pattern_influence(record.total, settings) * (record.wins / record.total - confidence)
     shift = max(-settings.max_shift, min(settings.max_shift, shift))
     return min(1.0, max(0.0, confidence + shift))
+
+
+def adjust_many(confidence: np.ndarray, wins: np.ndarray, total: np.ndarray,
+                settings: PatternSettings | None = None) -> np.ndarray:
+    """``adjust_for_pattern`` over arrays, one pattern's counts per confidence (total 0: unseen,
+    unchanged). The same operations in the same order, so each element gets the same number."""
+    settings = settings or PatternSettings()
+    c = np.asarray(confidence, dtype=np.float64)
+    wins, total = np.asarray(wins, dtype=np.int64), np.asarray(total, dtype=np.int64)
+    if np.any((wins < 0) | (wins > total)):
+        raise ValueError("pattern wins must be within [0, total]")
+    seen = total > 0
+    safe = np.where(seen, total, 1)
+    influence = settings.weight * np.minimum(1.0, safe / settings.min_samples)
+    shift = np.maximum(-settings.max_shift, np.minimum(settings.max_shift, influence * (wins / safe - c)))
+    return np.where(seen, np.minimum(1.0, np.maximum(0.0, c + shift)), c)

@@ -12,6 +12,21 @@ def _count(value: int) -> int:
 
 
 @attrs.frozen
+class PatternKey:
+    """Which pattern a signal was emitted under (domain.signals.pattern_key): carried by the signal
+    and its position, so the close can count its outcome."""
+
+    pattern_hash: str
+    name: str
+
+    def __attrs_post_init__(self) -> None:
+        if not self.pattern_hash or len(self.pattern_hash) > 64:
+            raise ValueError(f"pattern_hash must be 1 to 64 characters, got {self.pattern_hash!r}")
+        if not self.name or len(self.name) > 120:
+            raise ValueError(f"pattern {self.pattern_hash}: name must be 1 to 120 characters, got {self.name!r}")
+
+
+@attrs.frozen
 class PatternRecord:
     pattern_hash: str
     name: str

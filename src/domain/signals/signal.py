@@ -8,6 +8,7 @@ from enum import Enum
 import attrs
 
 from domain.market.candles import Direction, Pair, require_utc
+from domain.signals.patterns import PatternKey
 
 
 class Mode(Enum):
@@ -92,6 +93,7 @@ class Signal:
     mode: Mode
     model_version: str = "baseline"
     size: float | None = None  # lots the guard sized it at; None before the guard has seen it
+    pattern: PatternKey | None = None  # the setup it was emitted under (domain.signals.pattern_key)
 
     def __attrs_post_init__(self) -> None:
         if self.size is not None and not self.size > 0:
@@ -125,6 +127,7 @@ class Signal:
         reward_risk: float,
         now: datetime,
         mode: Mode,
+        pattern: PatternKey | None = None,
     ) -> Signal:
         """Place the stop ``stop_distance`` away from entry and the target ``reward_risk`` times further."""
         if stop_distance <= 0 or reward_risk <= 0:
@@ -143,6 +146,7 @@ class Signal:
             created_at=now,
             mode=mode,
             model_version=prediction.model,
+            pattern=pattern,
         )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from domain.evaluation.gates import AcceptanceGate, ChallengeGate, Gates, PromotionGate
 from domain.risk import InternalLimits, RiskSettings, Ruleset, SizingSettings
 from domain.risk.emission import EmissionConfig
-from domain.signals.confidence import EnsembleSettings, HysteresisSettings
+from domain.signals.confidence import EnsembleSettings, HysteresisSettings, PatternSettings
 from domain.signals.signal import TierThresholds
 from entrypoints.settings.issue import Issue
 from entrypoints.settings.schema import Settings
@@ -43,6 +43,12 @@ def tier_thresholds(s: Settings) -> TierThresholds:
 
 def hysteresis(s: Settings) -> HysteresisSettings:
     return HysteresisSettings(confirm_scans=s.signals.tier_confirm_scans)
+
+
+def pattern_settings(s: Settings) -> PatternSettings | None:
+    """None with the adjustment switched off."""
+    p = s.patterns
+    return PatternSettings(min_samples=p.min_samples, weight=p.weight, max_shift=p.max_shift) if p.adjust else None
 
 
 def gates(s: Settings) -> Gates:
@@ -94,7 +100,16 @@ def domain_problems(s: Settings) -> list[Issue]:
     problems += _check(("ensemble.weights_without_rl",),
                        lambda: EnsembleSettings(without_rl=parse_weights(s.ensemble.weights_without_rl)))
     problems += _check(("ensemble.bias_pp",), lambda: EnsembleSettings(bias_pp=s.ensemble.bias_pp))
+    problems += _pattern_problems(s)
     return problems + _gate_problems(s)
+
+
+def _pattern_problems(s: Settings) -> list[Issue]:
+    p = s.patterns
+    share = "must be within [0, 1]"
+    checks = {"min_samples": (p.min_samples >= 1, "must be at least 1"), "weight": (0 <= p.weight <= 1, share),
+              "max_shift": (0 <= p.max_shift <= 1, share)}
+    return [Issue.at(f"patterns.{key}", why) for key, (ok, why) in checks.items() if not ok]
 
 
 def _gate_problems(s: Settings) -> list[Issue]:

@@ -18,7 +18,8 @@ def test_schema_matches_the_table_objects(engine) -> None:
     for table in metadata.sorted_tables:
         stored = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
         assert stored == {c.name: c.nullable for c in table.columns}, table.name
-    assert [ix["column_names"] for ix in inspector.get_indexes("patterns") if ix["unique"]] == [["pattern_hash"]]
+    # 0007 keys the counters by mode too
+    assert [ix["column_names"] for ix in inspector.get_indexes("patterns") if ix["unique"]] == [["mode", "pattern_hash"]]
     assert {ix["name"] for ix in inspector.get_indexes("model_deployments")} == {"ix_model_deployments_deployed_at"}
 
 

@@ -33,3 +33,13 @@ def test_a_figure_flags_fewer_than_thirty_trades() -> None:
 
 def test_a_non_finite_figure_becomes_none() -> None:
     assert Stat(math.nan, 3).value is None and Stat(math.inf, 3).value is None
+
+
+def test_the_interval_always_holds_its_own_rate() -> None:
+    # 0 of 3 once came out as [5.6e-17, ...] and 10 of 10 as [..., 0.9999999999999999]: a chart's
+    # error bar from the rate to its bounds was then negative
+    for n in range(1, 300):
+        for successes in range(n + 1):
+            low, high = wilson_interval(successes, n)  # type: ignore[misc]
+            assert 0.0 <= low <= successes / n <= high <= 1.0
+    assert wilson_interval(0, 3)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0  # type: ignore[index]

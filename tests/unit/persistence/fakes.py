@@ -8,32 +8,18 @@ from datetime import datetime
 import attrs
 
 from application.models.ports import DeploymentRepository
-from application.stats.ports import OutcomeRepository, PatternRepository, PerformanceQueries
+from application.runtime.pattern_history import PatternHistory
+from application.stats.ports import OutcomeRepository, PerformanceQueries
 from domain.models.deployments import ModelDeployment
-from domain.signals.patterns import PatternRecord
 from domain.signals.signal import Mode
 from domain.stats.outcomes import Performance, TradeOutcome
 from tests.fakes.ports import InMemorySignalRepository
 from tests.fakes.risk_book import close_outcome
 
 
-class InMemoryPatternRepository(PatternRepository):
-    def __init__(self) -> None:
-        self._rows: dict[str, PatternRecord] = {}
-
-    def record_outcome(self, pattern_hash: str, name: str, won: bool, now: datetime) -> PatternRecord:
-        current = self._rows.get(pattern_hash, PatternRecord(pattern_hash, name))
-        self._rows[pattern_hash] = attrs.evolve(current.with_outcome(won), name=name)
-        return self._rows[pattern_hash]
-
-    def get(self, pattern_hash: str) -> PatternRecord | None:
-        return self._rows.get(pattern_hash)
-
-    def list_above(self, sample_floor: int) -> Sequence[PatternRecord]:
-        if sample_floor < 1:
-            raise ValueError(f"sample_floor must be >= 1, got {sample_floor}")
-        rows = [r for r in self._rows.values() if r.total >= sample_floor]
-        return sorted(rows, key=lambda r: (-(r.win_rate or 0), -r.total, r.pattern_hash))
+class InMemoryPatternRepository(PatternHistory):
+    """The runtime's own history in memory (application.runtime.pattern_history), so the contract
+    tests hold it to the SQL store's behaviour."""
 
 
 class InMemoryDeploymentRepository(DeploymentRepository):
