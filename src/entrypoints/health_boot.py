@@ -1,5 +1,6 @@
 """The runtime's `/healthz` (``HEALTH_PORT``; 0: none): a health monitor fed after every scan and an
-HTTP endpoint serving its report from a daemon thread."""
+HTTP endpoint serving its report from a daemon thread. The monitor also answers the bot's /check
+(``BOT_ENABLED``), with or without the endpoint."""
 
 from __future__ import annotations
 
@@ -38,13 +39,15 @@ def scan_period(settings: Settings) -> timedelta:
 
 def start_health(root: Container, settings: Settings, model: str, log: Any) -> Health:
     runtime = settings.runtime
-    if runtime.health_port == 0:
+    if runtime.health_port == 0 and not settings.notifier.bot_enabled:
         return Health()
     from adapters.health import HealthServer
     from adapters.sql import StorePing
 
     monitor = HealthMonitor(Served(settings.mode, settings.broker.name, model), scan_period(settings),
                             StorePing(root.store().upgraded_engine()), lambda: datetime.now(UTC))
+    if runtime.health_port == 0:  # no endpoint: the monitor answers the bot's /check alone
+        return Health(monitor)
     try:
         server = HealthServer(runtime.health_bind, runtime.health_port, monitor.report).start()
     except OSError as exc:

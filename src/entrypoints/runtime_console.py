@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, TextIO, cast
 
 from application.runtime.scan_market import ScanReport, Status
+from entrypoints.runtime_delivery import describe_delivery
 
 REDRAW_EVERY_S = 0.1
 _CLEAR = "\r\x1b[K"  # back to the start of the line, erase it
@@ -124,6 +125,8 @@ def describe_summary(summary: dict[str, Any]) -> str:
     denied = counts.pop("denied", 0)
     lines.append(f"  denied: {denied:,}" + (f" ({_listed(summary['denials'])})" if denied else ""))
     lines.append(f"  alerts: {_alerts(summary)}")
+    if "outbox" in summary:
+        lines.append(f"  delivery: {describe_delivery(summary['outbox'])}")
     if "account" in summary:
         lines.append(_account(summary["account"]))
     for key in ("emitted", "duplicate"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.runtime.alerts import AlertThrottle
+from application.runtime.alerts import AlertThrottle, alert_event
 from application.runtime.loop import RunSummary
 from application.runtime.paper_book import ClosedTrade
 from application.runtime.scan_market import ScanOutcome, ScanReport, Status
@@ -35,6 +35,8 @@ class ScanLog:
 
     def __call__(self, report: ScanReport) -> None:
         self._rollup.begin(report.at)
+        if report.pattern_note:
+            self._log.info("pattern_history", note=report.pattern_note)
         for trade in report.closed:
             _log_trade(self._log, trade)
         for refused in report.refused_closes:
@@ -56,6 +58,9 @@ class ScanLog:
     def _outcome(self, outcome: ScanOutcome) -> None:
         alerted = self._alerts(outcome.alerts)
         fields = _fields(outcome)
+        if outcome.pattern_error:  # the scan went on with the model's own confidence
+            self._log.error("pattern_unreadable", pair=outcome.pair.symbol, at=outcome.at.isoformat(),
+                            error=outcome.pattern_error)
         if outcome.status is Status.STORE_FAILED:
             self._log.error("signal_not_recorded", **fields)
         elif outcome.status is Status.REJECTED:  # the guard allowed it, the broker did not fill it
@@ -76,8 +81,8 @@ class ScanLog:
         logged = False
         for alert in alerts:
             if self._throttle.should_send(alert):
-                self._log.error("alert", kind=alert.kind.value, pair=alert.pair.symbol, at=alert.at.isoformat(),
-                                message=alert.message)
+                # the fields the trader's message is rendered from (application.runtime.alerts)
+                self._log.error("alert", **alert_event(alert))
                 logged = True
             else:
                 count(self.alerts_suppressed, alert.kind.value)
@@ -104,6 +109,8 @@ def _log_trade(log: Any, trade: ClosedTrade) -> None:
         log.error("trade_close_not_recorded", error=trade.error, **fields)
     else:
         log.info("trade_closed", **fields)
+    if trade.pattern_error:
+        log.error("pattern_outcome_not_counted", error=trade.pattern_error, **fields)
 
 
 def _fields(outcome: ScanOutcome) -> dict[str, Any]:
@@ -114,6 +121,10 @@ def _fields(outcome: ScanOutcome) -> dict[str, Any]:
         fields.update(tier=s.tier.value, conf=round(s.confidence, 4), direction=s.direction.value,
                       entry=s.entry, tp=round(s.take_profit, 6), sl=round(s.stop_loss, 6), rr=round(s.rr, 3),
                       size=s.size, signal_id=s.signal_id)
+        if s.pattern is not None:
+            fields["pattern"] = s.pattern.name
+        if outcome.prediction is not None and outcome.prediction.probability != s.confidence:
+            fields["model_conf"] = round(outcome.prediction.probability, 4)  # before the pattern moved it
     if outcome.reasons:
         fields["reasons"] = list(outcome.reasons)
     return fields

@@ -18,6 +18,7 @@ from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, Sc
 from domain.execution.instruments import Instruments
 from domain.market.candles import Pair
 from domain.signals.signal import Mode
+from entrypoints.bot_boot import start_runtime_bot
 from entrypoints.candle_bootstrap import build_candle_source, candles_holder
 from entrypoints.container import Container, RuntimeContainer, build_container
 from entrypoints.execution_costs import announce_costs
@@ -26,10 +27,11 @@ from entrypoints.logging_setup import configure_logging
 from entrypoints.model_boot import boot_predictor, daily_monitor
 from entrypoints.replay_window import replay_window
 from entrypoints.runtime_console import Terminal
+from entrypoints.runtime_delivery import start_delivery
 from entrypoints.runtime_log import ScanLog, summary_dict
 from entrypoints.seeding import seed_everything
 from entrypoints.settings import Settings, mask_url
-from entrypoints.settings.domain_config import emission_config, hysteresis, tier_thresholds
+from entrypoints.settings.domain_config import emission_config, hysteresis, pattern_settings, tier_thresholds
 from entrypoints.settings.store_url import url_secrets
 from entrypoints.store_wait import open_when_up
 
@@ -52,6 +54,7 @@ def scan_config(settings: Settings, instruments: Instruments | None = None) -> S
         max_hold=timedelta(minutes=settings.risk.max_hold_minutes),
         reward_risk=sig.reward_risk,
         stop_atr_multiple=sig.stop_atr_multiple,
+        patterns=pattern_settings(settings),
     )
 
 
@@ -81,9 +84,11 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     if terminal.progress is not None:
         terminal.progress.window(start, until)
     predictor = boot_predictor(root, settings, log)
+    stored = _book_and_controls(container, settings, stop, log)
+    delivery, outbox_worker = start_delivery(container.outbox(), container.notifier(), settings, log)
     scan = ScanMarket(source=source, predictor=predictor, notifier=container.notifier(),
-                      broker=container.broker(), config=config, timer=container.timer(),
-                      **_book_and_controls(container, settings, stop, log))
+                      broker=container.broker(), config=config, timer=container.timer(), delivery=delivery,
+                      **stored)
     log.info("runtime_started", source=settings.candles.source, pairs=[p.symbol for p in config.pairs],
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
              store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name,
@@ -91,11 +96,17 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     scan_log = ScanLog(log)
     monitor = daily_monitor(settings, container.notifier())
     health = start_health(root, settings, predictor.version, log)
+    try:
+        bot = start_runtime_bot(root, settings, health.monitor, log)  # BOT_ENABLED: its own thread
+    except Exception:
+        health.close()
+        raise
 
     def on_scan(report: ScanReport) -> None:
         scan_log(report)
         terminal.add(report)
         health.scanned(report.at)
+        outbox_worker.after_scan()
         if monitor is not None:
             monitor(report.at)
 
@@ -103,15 +114,20 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
                       stop=stop, on_scan=on_scan,
                       on_error=lambda at, exc: log.error("scan_failed", at=at.isoformat(),
                                                          error=f"{type(exc).__name__}: {mask_url(str(exc))}"))
+    outbox_worker.start()  # first, what an earlier run left undelivered
     try:
         summary = runtime.run(start, until)
     finally:
+        outbox_worker.close()
+        if bot is not None:
+            bot.stop()
         health.close()
         scan_log.close()
         terminal.finish()
         _close(container.notifier())
     log.info("runtime_stopped", scans=summary.scans, emitted=summary.emitted, stopped_early=summary.stopped_early)
-    return {**summary_dict(summary, settings, scan_log.alerts_suppressed), "predictor": predictor.version}
+    return {**summary_dict(summary, settings, scan_log.alerts_suppressed), "predictor": predictor.version,
+            "outbox": outbox_worker.summary()}
 
 
 def _execution_costs(root: Container, log: Any) -> Instruments:
@@ -128,11 +144,12 @@ def _console_stream(container: RuntimeContainer, terminal: Terminal, json_output
 
 def _book_and_controls(container: RuntimeContainer, settings: Settings, stop: threading.Event,
                        log: Any) -> dict[str, Any]:
-    book, control_repo = open_when_up(lambda: (container.risk_book(), container.control_repository()),
-                                      settings, stop)
+    book, control_repo, patterns = open_when_up(
+        lambda: (container.risk_book(), container.control_repository(), container.pattern_repository()),
+        settings, stop)
     controls = controls_reader(default_controls(settings), control_repo, settings.guards.kill_switch,
                                on_error=lambda why: log.error("controls_unreadable", error=why))
-    return {"book": book, "controls": controls}
+    return {"book": book, "controls": controls, "patterns": patterns}
 
 
 def _close(resource: object) -> None:

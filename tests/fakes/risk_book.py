@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from application.runtime.outbox import OutboxMessage
 from application.runtime.ports import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
 from domain.risk.emission import GuardState
 from domain.signals.signal import Mode, Signal
 from domain.stats.outcomes import OutcomeConflict, TradeOutcome, UnknownSignal
+from tests.fakes.outbox import InMemoryOutbox
 
 
 def close_outcome(outcomes: dict[str, TradeOutcome], known: bool, outcome: TradeOutcome) -> bool:
@@ -31,8 +33,10 @@ class InMemoryRiskBook(RiskBookUnitOfWork):
     ``outcomes`` by signal_id, the saved ``state``, ``days`` as day -> (start, end balance) and the
     equity ``snapshots``. Set ``fail_with`` to make every call raise, as a database that is down."""
 
-    def __init__(self, account: str = Mode.DRYRUN.value, fail_with: Exception | None = None) -> None:
+    def __init__(self, account: str = Mode.DRYRUN.value, fail_with: Exception | None = None,
+                 outbox: InMemoryOutbox | None = None) -> None:
         self.account = account
+        self.outbox = outbox or InMemoryOutbox()  # the messages record_signal writes with their signal
         self.fail_with = fail_with
         self.signals: dict[str, Signal] = {}
         self.outcomes: dict[str, TradeOutcome] = {}
@@ -48,11 +52,13 @@ class InMemoryRiskBook(RiskBookUnitOfWork):
         self._check_up()
         return self.state
 
-    def record_signal(self, signal: Signal, state: GuardState) -> bool:
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
         self._check_up()
         if signal.signal_id in self.signals:
             return False
         self.signals[signal.signal_id] = signal
+        if message is not None:
+            self.outbox.add(message)
         self._save(state)
         return True
 

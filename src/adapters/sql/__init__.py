@@ -1,5 +1,6 @@
 from adapters.sql.deployments import SqlDeploymentRepository
 from adapters.sql.engine import create_engine, downgrade, upgrade
+from adapters.sql.outbox import SqlOutbox
 from adapters.sql.outcomes import SqlOutcomeRepository
 from adapters.sql.patterns import SqlPatternRepository
 from adapters.sql.ping import StorePing
@@ -11,6 +12,7 @@ from adapters.sql.state_codec import UnreadableState, decode_state, encode_state
 __all__ = [
     "SqlControlRepository",
     "SqlDeploymentRepository",
+    "SqlOutbox",
     "SqlOutcomeRepository",
     "SqlPatternRepository",
     "SqlPerformanceQueries",

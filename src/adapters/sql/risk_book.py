@@ -14,11 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters.sql.dialect import upsert
+from adapters.sql.outbox import insert_message
 from adapters.sql.outcomes import close_signal
 from adapters.sql.signals import insert_signal
 from adapters.sql.state_codec import decode_state, encode_state
 from adapters.sql.tables import account_days, control_changes, equity_snapshots, guard_state
 from adapters.sql.timeutil import utc
+from application.runtime.outbox import OutboxMessage
 from application.runtime.ports import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
 from domain.risk.emission import GuardState
 from domain.signals.signal import Signal
@@ -39,8 +41,8 @@ def _wall_clock() -> datetime:
 
 
 class SqlRiskBook(RiskBookUnitOfWork):
-    """``clock`` only stamps guard_state.updated_at, an audit column: the rules read the times
-    held in the state itself."""
+    """``clock`` only stamps guard_state.updated_at, an audit column, and the outbox's created_at
+    (wall-clock time, as the outbox's retries): the rules read the times held in the state itself."""
 
     def __init__(self, engine: sa.Engine, account: str, clock: Callable[[], datetime] = _wall_clock) -> None:
         self._engine = engine
@@ -53,10 +55,12 @@ class SqlRiskBook(RiskBookUnitOfWork):
             text = connection.execute(query).scalar_one_or_none()
         return None if text is None else decode_state(text, f"guard_state row of account {self._account!r}")
 
-    def record_signal(self, signal: Signal, state: GuardState) -> bool:
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
         with self._engine.begin() as connection:
             if not insert_signal(connection, signal):
                 return False
+            if message is not None:  # the announcement commits, or rolls back, with the signal
+                insert_message(connection, message, self._clock())
             self._write_state(connection, state)
         return True
 

@@ -33,6 +33,9 @@ risk_book = sa.Table(
     sa.Column("latency_ms", sa.Float, nullable=True),
     sa.Column("mode", sa.String(6), nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),
+    # migration 0006: the pattern the signal was emitted under (none on older rows)
+    sa.Column("pattern_hash", sa.String(64), nullable=True),
+    sa.Column("pattern_name", sa.String(120), nullable=True),
     sa.CheckConstraint("result IN ('W', 'L') OR result IS NULL", name="ck_risk_book_result"),
     sa.CheckConstraint("mode IN ('dryrun', 'live')", name="ck_risk_book_mode"),
 )
@@ -46,13 +49,17 @@ patterns = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(120), nullable=False),
-    sa.Column("pattern_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("pattern_hash", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(6), nullable=False, server_default="dryrun"),
     sa.Column("wins", sa.Integer, nullable=False, server_default="0"),
     sa.Column("total", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("wins >= 0 AND total >= 0 AND wins <= total", name="ck_patterns_counts"),
+    sa.CheckConstraint("mode IN ('dryrun', 'live')", name="ck_patterns_mode"),
 )
+# migration 0007: one counter per mode and pattern
+sa.Index("ix_patterns_mode_pattern_hash", patterns.c.mode, patterns.c.pattern_hash, unique=True)
 
 model_deployments = sa.Table(
     "model_deployments",
@@ -109,3 +116,39 @@ equity_snapshots = sa.Table(
     sa.Column("open_positions", sa.Integer, nullable=False),
 )
 sa.Index("ix_equity_snapshots_account_at", equity_snapshots.c.account, equity_snapshots.c.at)
+
+# The messages still to deliver and those delivered (migration 0004): application.runtime.outbox.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dedup_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("signal_id", sa.String(64), nullable=True, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("chat_id", sa.String(32), nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("given_up_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.CheckConstraint("kind IN ('signal', 'alert')", name="ck_outbox_kind"),
+    sa.CheckConstraint("attempts >= 0", name="ck_outbox_attempts"),
+)
+sa.Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.given_up_at, outbox.c.next_attempt_at)
+
+# Retraining asked for from the bot (migration 0005): application.bot.ports.RetrainRequests.
+retrain_requests = sa.Table(
+    "retrain_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("requested_by", sa.String(120), nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("result", sa.Text, nullable=False, server_default=""),
+)
+sa.Index("ix_retrain_requests_status", retrain_requests.c.status, retrain_requests.c.id)

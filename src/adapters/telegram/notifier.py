@@ -22,45 +22,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import warnings
-from datetime import timedelta
 from types import TracebackType
 from typing import Final
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Conflict,
-    EndPointNotFound,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
+from adapters.telegram.failures import Failure, classify
 from adapters.telegram.formatting import split_message
 from adapters.telegram.masking import LOG_FILTER, MASK, BotToken, MaskedBot, protect_logs
-from application.runtime.errors import NotifierError
+from application.runtime.errors import DeliveryError, NotifierError
+from application.runtime.outbox import MessageSender
 from application.runtime.ports import Notifier
 
 DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"
 _MAX_DETAIL: Final = 300  # characters of a failure's description kept in errors and logs
 
 _log = logging.getLogger(__name__)
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    # python-telegram-bot 22.2+ warns that the int form of retry_after is deprecated; both forms work
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)
 
 
 def _normalise_chat_id(chat_id: str | int) -> str | int:
@@ -88,7 +66,7 @@ def _refuse_inside_running_loop(action: str) -> None:
     )
 
 
-class TelegramNotifier(Notifier):
+class TelegramNotifier(Notifier, MessageSender):
     """Sends each message to one Telegram chat through the Bot API. See the module docstring."""
 
     def __init__(
@@ -141,6 +119,25 @@ class TelegramNotifier(Notifier):
         with self._lock:
             loop = self._open()
             loop.run_until_complete(self._deliver_all(parts))
+
+    def deliver(self, text: str, chat_id: str | None = None) -> None:
+        """The outbox's sender: one attempt, no retry and no wait, to ``chat_id`` (None: the
+        configured chat); a failure raises DeliveryError saying whether and when to retry. At most
+        once: a request that reached Telegram unanswered (a read timeout, a dropped connection) is
+        refused for good, not retried. A message of several parts that fails part-way is retried
+        whole: its first parts may then show twice (the runtime's messages are far shorter than one
+        part)."""
+        parts = split_message(text)
+        if not parts:
+            raise ValueError("cannot send an empty message")
+        chat = self._chat_id if chat_id is None else _normalise_chat_id(chat_id)
+        _refuse_inside_running_loop("deliver")
+        with self._lock:
+            failure = self._open().run_until_complete(self._attempt_parts(chat, parts))
+        if failure is not None and failure.maybe_sent:  # resending could show it twice: at most once
+            raise DeliveryError(f"{failure.detail}; it may have arrived, so it is not sent again", permanent=True)
+        if failure is not None:
+            raise DeliveryError(failure.detail, permanent=failure.permanent, retry_after_s=failure.retry_after_s)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -234,45 +231,45 @@ class TelegramNotifier(Notifier):
 
     async def _deliver(self, text: str, label: str) -> None:
         """One message, with bounded retries. Errors are turned into masked NotifierErrors and
-        raised outside every ``except`` block, so that they chain nothing that shows the token.
-        The Bot is reached through ``self`` rather than a local: tracebacks that print locals would
-        otherwise print its repr."""
+        raised outside every ``except`` block, so that they chain nothing that shows the token."""
         attempts = self._retries + 1
+        failure: Failure | None = None
         for attempt in range(1, attempts + 1):
-            permanent: str | None = None
-            transient: str | None = None
-            delay = 0.0
-            try:
-                await self._require_bot().initialize()  # getMe once; verifies the token
-                await self._require_bot().send_message(chat_id=self._chat_id, text=text)
+            failure = await self._attempt(self._chat_id, text)
+            if failure is None:
                 return
-            except RetryAfter as exc:
-                transient = self._describe(exc)
-                delay = min(_retry_after_seconds(exc), self._max_delay_s)
-            except InvalidToken as exc:
-                permanent = f"the bot token was rejected: {self._describe(exc)}"
-            except ChatMigrated as exc:
-                permanent = f"the chat moved to chat id {exc.new_chat_id}; configure that id instead"
-            except (BadRequest, Forbidden, Conflict, EndPointNotFound) as exc:  # BadRequest before NetworkError
-                permanent = self._describe(exc)
-            except NetworkError as exc:  # includes TimedOut, 5xx and connection failures
-                transient = self._describe(exc)
-                delay = self._backoff(attempt)
-            except TelegramError as exc:  # e.g. an unreadable response body
-                permanent = self._describe(exc)
-            except Exception as exc:
-                permanent = self._describe(exc)
-            if permanent is not None:
-                raise NotifierError(f"Telegram message{label} not delivered: {permanent}")
+            if failure.permanent:
+                raise NotifierError(f"Telegram message{label} not delivered: {failure.detail}")
             if attempt == attempts:
                 break
+            delay = self._backoff(attempt) if failure.retry_after_s is None else failure.retry_after_s
+            delay = min(delay, self._max_delay_s)
             _log.warning(
                 "telegram send failed%s (%s); retry %d of %d in %.2fs",
                 label,
-                transient,
+                failure.detail,
                 attempt,
                 self._retries,
                 delay,
             )
             await asyncio.sleep(delay)
-        raise NotifierError(f"Telegram message{label} not delivered after {attempts} attempts: {transient}")
+        detail = failure.detail if failure is not None else "no attempt"
+        raise NotifierError(f"Telegram message{label} not delivered after {attempts} attempts: {detail}")
+
+    async def _attempt_parts(self, chat_id: str | int, parts: list[str]) -> Failure | None:
+        for number, part in enumerate(parts, start=1):
+            failure = await self._attempt(chat_id, part)
+            if failure is not None:
+                label = f" (part {number} of {len(parts)})" if len(parts) > 1 else ""
+                return failure._replace(detail=f"Telegram message{label} not delivered: {failure.detail}")
+        return None
+
+    async def _attempt(self, chat_id: str | int, text: str) -> Failure | None:
+        """One sendMessage, its failure classified. The Bot is reached through ``self`` rather than
+        a local: tracebacks that print locals would otherwise print its repr."""
+        try:
+            await self._require_bot().initialize()  # getMe once; verifies the token
+            await self._require_bot().send_message(chat_id=chat_id, text=text)
+        except Exception as exc:
+            return classify(exc, self._describe)
+        return None

@@ -70,6 +70,12 @@ def _apply(controls: Controls, key: str, text: str) -> Controls:
     return attrs.evolve(controls, max_signals_per_hour_high=int(str(value)))
 
 
+def preview_control(current: Controls, key: str, value: str) -> Controls:
+    """The controls ``set_control`` would give, checked the same way, with nothing stored: what a
+    confirmation shows before the change is made (ControlError when it cannot be applied)."""
+    return _apply(current, key, value)
+
+
 def current_controls(defaults: Controls, repo: ControlRepository, forced_kill_switch: bool = False) -> Controls:
     """The settings' values overridden by the latest stored change of each control."""
     controls = defaults

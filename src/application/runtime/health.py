@@ -46,9 +46,11 @@ class HealthMonitor:
         self._last: tuple[datetime, datetime] | None = None  # (market time, wall time) of the last scan
         self._lock = threading.Lock()
 
-    def scanned(self, market_time: datetime) -> None:
+    def scanned(self, market_time: datetime, finished_at: datetime | None = None) -> None:
+        """A scan of ``market_time`` finished now (or at ``finished_at``, for a scan read back
+        from the store by a process that did not run it)."""
         with self._lock:
-            self._last = (market_time, self._wall())
+            self._last = (market_time, finished_at or self._wall())
 
     def report(self) -> HealthReport:
         with self._lock:

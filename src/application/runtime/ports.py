@@ -15,6 +15,7 @@ from typing import Protocol
 
 import attrs
 
+from application.runtime.outbox import OutboxMessage
 from domain.execution.fills import Fill, Rejection
 from domain.execution.paper import PaperExit
 from domain.market.candles import require_utc
@@ -62,9 +63,9 @@ class RiskBookUnitOfWork(Protocol):
         """The state saved last, or None on first start."""
         ...
 
-    def record_signal(self, signal: Signal, state: GuardState) -> bool:
-        """Insert the signal and save ``state`` atomically. False, and nothing written, when the
-        signal_id is already in the risk book."""
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
+        """Insert the signal, its ``message`` into the outbox when given, and save ``state``
+        atomically. False, and nothing written, when the signal_id is already in the risk book."""
         ...
 
     def record_outcome(self, outcome: TradeOutcome, state: GuardState) -> bool:

@@ -1,10 +1,11 @@
 """Use case: scan every pair once at market time ``now`` and emit the signals that pass.
 
 Each scan: settle the paper account (exits, marks, floors) -> per pair: fresh closed candles ->
-prediction -> tier with hysteresis -> the emission guard (domain.risk.emission.evaluate_emission: kill
-switch, floors, rate limits, backoff, sizing) -> the broker fills the order (fill-or-kill) and the
-fill is booked into the account -> record the signal with the guard state it consumed in one unit
-of work -> notify. A signal the broker refuses, or that cannot be recorded, is never announced.
+prediction -> confidence moved towards its pattern's history -> tier with hysteresis -> the
+emission guard (domain.risk.emission.evaluate_emission: kill switch, floors, rate limits, backoff,
+sizing) -> the broker fills the order (fill-or-kill) and the fill is booked into the account ->
+record the signal with the guard state it consumed in one unit of work -> notify. A signal the
+broker refuses, or that cannot be recorded, is never announced.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ import attrs
 
 from application.data.ports import CandleSource
 from application.models.ports import Predictor
-from application.runtime.alerts import AlertThrottle, format_alert
+from application.runtime.alerts import AlertDispatch
 from application.runtime.messages import format_signal
+from application.runtime.outbox import Delivery, OutboxMessage
 from application.runtime.paper_book import ClosedTrade, PaperBook, RefusedClose, ask_broker
+from application.runtime.pattern_adjust import Adjusted, PatternAdjuster
+from application.runtime.pattern_history import RunPatterns
 from application.runtime.ports import Broker, EquitySnapshot, Notifier, RiskBookUnitOfWork
+from application.stats.ports import PatternRepository
 from domain.execution.fills import Fill, Rejection
 from domain.execution.instruments import Instruments
 from domain.execution.paper import book_open
@@ -41,7 +46,7 @@ from domain.risk.emission import (
     with_account,
 )
 from domain.risk.trade_check import AccountStatus
-from domain.signals.confidence import HysteresisSettings, TierState, update_tier
+from domain.signals.confidence import HysteresisSettings, PatternSettings, TierState, update_tier
 from domain.signals.signal import Mode, Prediction, Signal, Tier, TierThresholds
 
 
@@ -82,6 +87,8 @@ class ScanConfig:
     stop_atr_multiple: float = 2.0
     atr_period: int = 14
     max_staleness: timedelta = timedelta(minutes=2)
+    # the confidence moved towards its pattern's history (application.runtime.pattern_adjust); None: off
+    patterns: PatternSettings | None = None
 
 
 @attrs.frozen
@@ -96,6 +103,7 @@ class ScanOutcome:
     alerts: tuple[Alert, ...] = ()
     latency_ms: float = 0.0
     notify_error: str | None = None
+    pattern_error: str | None = None  # the pattern store could not be read: the model's confidence was used
 
 
 @attrs.frozen
@@ -107,6 +115,7 @@ class ScanReport:
     state: GuardState
     store_error: str | None = None
     refused_closes: tuple[RefusedClose, ...] = ()
+    pattern_note: str | None = None  # which pattern history the run uses, said at its first scan when not the store
 
 
 class ScanMarket:
@@ -115,7 +124,8 @@ class ScanMarket:
 
     def __init__(self, *, source: CandleSource, predictor: Predictor, book: RiskBookUnitOfWork, notifier: Notifier,
                  broker: Broker, config: ScanConfig, timer: Callable[[], float],
-                 controls: Callable[[], Controls] = Controls, instruments: Instruments | None = None) -> None:
+                 controls: Callable[[], Controls] = Controls, instruments: Instruments | None = None,
+                 patterns: PatternRepository | None = None, delivery: Delivery | None = None) -> None:
         self._source = source
         self._predictor = predictor
         self._book = book
@@ -125,13 +135,18 @@ class ScanMarket:
         self._timer = timer
         self._controls = controls
         self._instruments = instruments or config.emission.instruments
+        self._patterns = RunPatterns(patterns) if patterns is not None else None
         self._paper = PaperBook(source=source, book=book, broker=broker, instruments=self._instruments,
-                                risk=config.emission.risk, max_hold=config.max_hold)
-        self._throttle = AlertThrottle()
+                                risk=config.emission.risk, max_hold=config.max_hold, patterns=self._patterns)
+        self._adjust = PatternAdjuster(self._patterns, config.patterns)
+        # None: messages go straight to the notifier (backtests, stores of no durability)
+        self._delivery = delivery
+        self._alerts = AlertDispatch(self._notify, delivery)
         self._state: GuardState | None = None
 
     def scan(self, now: datetime) -> ScanReport:
         controls = self._controls()
+        pattern_note = self._patterns.start(now) if self._patterns is not None else None
         state = set_kill_switch(self._current_state(now), controls.kill_switch, controls.kill_switch_reason)
         settled = self._paper.settle(state, now)
         state = settled.state
@@ -146,7 +161,8 @@ class ScanMarket:
         state = attrs.evolve(state, as_of=now)
         store_error = self._save(state, now)
         self._state = state
-        return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error, settled.refused)
+        return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error, settled.refused,
+                          pattern_note)
 
     def carry_tiers(self, tiers: TierState) -> None:
         """Start the next scan from ``tiers``: for a caller (the backtest) that fed the hysteresis
@@ -180,18 +196,21 @@ class ScanMarket:
             return ScanOutcome(pair, Status.IN_POSITION, now), state
         window = self._source.window(pair, now, max(self._predictor.lookback, cfg.atr_period + 1))
         prediction, atr, missing = self._predict(pair, window, now)
+        adjusted = self._adjust(window, prediction) if prediction is not None and atr is not None else None
         # anything but a prediction breaks a rising tier streak
-        tiers, tier = update_tier(state.tiers, pair, prediction.probability if prediction else 0.0,
+        tiers, tier = update_tier(state.tiers, pair, adjusted.confidence if adjusted else 0.0,
                                   controls.thresholds, cfg.hysteresis)
         state = attrs.evolve(state, tiers=tiers)
-        if prediction is None or atr is None:
+        if prediction is None or atr is None or adjusted is None:
             return missing or ScanOutcome(pair, Status.NO_PREDICTION, now), state
         if tier is None:
-            seen = controls.thresholds.tier_for(prediction.probability)
+            seen = controls.thresholds.tier_for(adjusted.confidence)
             status = Status.BELOW_TIER if seen is None else Status.UNCONFIRMED
-            return ScanOutcome(pair, status, now, prediction=prediction), state
-        signal = self._build(pair, prediction, tier, window, atr, now)
-        return self._guard_and_emit(signal, prediction, state, now, controls)
+            outcome = ScanOutcome(pair, status, now, prediction=prediction)
+        else:
+            signal = self._build(pair, prediction, adjusted, tier, window, atr, now)
+            outcome, state = self._guard_and_emit(signal, prediction, state, now, controls)
+        return attrs.evolve(outcome, pattern_error=adjusted.error), state
 
     def _predict(self, pair: Pair, window: CandleWindow,
                  now: datetime) -> tuple[Prediction | None, float | None, ScanOutcome | None]:
@@ -223,13 +242,13 @@ class ScanMarket:
         return ScanOutcome(pair, Status.DENIED, now, reasons=tuple(f"{Rule.INVALID_INPUT}: {p}" for p in problems),
                            rules=(Rule.INVALID_INPUT,), alerts=(alert,))
 
-    def _build(self, pair: Pair, prediction: Prediction, tier: Tier, window: CandleWindow, atr: float,
-               now: datetime) -> Signal:
+    def _build(self, pair: Pair, prediction: Prediction, adjusted: Adjusted, tier: Tier, window: CandleWindow,
+               atr: float, now: datetime) -> Signal:
         cfg = self._config
         return Signal.from_prediction(
-            pair=pair, prediction=prediction, confidence=prediction.probability, tier=tier,
+            pair=pair, prediction=prediction, confidence=adjusted.confidence, tier=tier,
             entry=float(window.close[-1]), stop_distance=atr * cfg.stop_atr_multiple, reward_risk=cfg.reward_risk,
-            now=now, mode=cfg.mode,
+            now=now, mode=cfg.mode, pattern=adjusted.pattern,
         )
 
     def _guard_and_emit(self, signal: Signal, prediction: Prediction, state: GuardState, now: datetime,
@@ -252,12 +271,14 @@ class ScanMarket:
 
     def _record(self, signal: Signal, prediction: Prediction, fill: Fill, emitted: GuardState, before: GuardState,
                 now: datetime) -> tuple[ScanOutcome, GuardState]:
-        """Book the fill and write the signal with the state it produced in one unit of work;
-        announce it only once written."""
+        """Book the fill and write the signal with the state it produced, and with its message
+        when it goes through the outbox, in one unit of work; announce it only once written."""
         spec = self._instruments.spec_for(signal.pair)
         after = with_account(emitted, book_open(emitted.account, signal, fill, spec.contract_size))
+        text = format_signal(signal)
+        message = None if self._delivery is None else OutboxMessage.for_signal(signal.signal_id, text)
         try:
-            stored = self._book.record_signal(signal, after)
+            stored = self._book.record_signal(signal, after, message)
         except Exception as exc:
             # any store failure: the signal must not be announced, and its fill is not booked (the
             # paper broker keeps nothing; a live adapter must reconcile the position it opened)
@@ -266,13 +287,12 @@ class ScanMarket:
         if not stored:
             # recorded by an earlier run of the same replay: replay it into the state, announce nothing
             return ScanOutcome(signal.pair, Status.DUPLICATE, now, signal=signal, prediction=prediction), after
+        notify_error = self._notify(text) if message is None else None  # else the outbox's drainer sends it
         return ScanOutcome(signal.pair, Status.EMITTED, now, signal=signal, prediction=prediction,
-                           notify_error=self._notify(format_signal(signal))), after
+                           notify_error=notify_error), after
 
     def _send_alerts(self, alerts: tuple[Alert, ...]) -> None:
-        for alert in alerts:
-            if self._throttle.should_send(alert):
-                self._notify(format_alert(alert))
+        self._alerts(alerts)  # the two delivered kinds, throttled; invalid inputs are only logged
 
     def _notify(self, text: str) -> str | None:
         try:

@@ -26,6 +26,8 @@ SUBCOMMANDS: dict[str, str] = {
     "model": "entrypoints.cli.model:model",
     "train": "entrypoints.cli.train:train",
     "retrain": "entrypoints.cli.retrain:retrain",
+    "mt5-bridge": "entrypoints.cli.mt5_bridge:mt5_bridge",
+    "bot": "entrypoints.cli.bot:bot",
 }
 
 

@@ -9,17 +9,19 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from entrypoints.cli.common import EXIT_FAILURE, EXIT_USAGE, UTC_TIME, echo_json, json_option, settings_from_context
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
+from entrypoints.cli.common import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    UTC_TIME,
+    echo_json,
+    fail,
+    json_option,
+    settings_from_context,
+)
 
 _SHARED: list[Callable[..., Any]] = [
     click.option("--feature-set", help="Feature set name (default: the one built last)."),
@@ -131,7 +133,7 @@ def _train(ctx: click.Context, kind: str, pairs: tuple[str, ...], o: dict[str, A
         request = _request(kind, pairs, o, seed, settings)
         _check_device(o["device"])
     except (TrainingInputError, ValueError) as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     # logs go to stderr: stdout carries the figures, JSON with --json
     configure_logging(level=settings.log.level, fmt=settings.log.format, mode=settings.mode,
                       secrets=secrets_of(settings), stream=sys.stderr)
@@ -141,11 +143,11 @@ def _train(ctx: click.Context, kind: str, pairs: tuple[str, ...], o: dict[str, A
         with epoch_bars(True) as bars:
             report = use_case(request, datetime.now(UTC), bars)
     except (TrainingInputError, FeatureSetError) as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
-        _fail("interrupted: no model was written", EXIT_FAILURE)
+        fail("interrupted: no model was written", EXIT_FAILURE)
     except (OSError, RuntimeError, RunLogError, ModelFileError) as exc:  # TrainingDiverged is a RuntimeError
-        _fail(str(exc), EXIT_FAILURE)
+        fail(str(exc), EXIT_FAILURE)
     if o["as_json"]:
         echo_json(report.as_dict())
     else:

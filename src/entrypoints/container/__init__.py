@@ -18,6 +18,7 @@ from application.models.ports import TrainedPredictor, ValidationEvidence
 from application.runtime.ports import Broker
 from domain.execution.instruments import Instruments
 from entrypoints.container.backtest import BacktestContainer
+from entrypoints.container.bot import BotContainer
 from entrypoints.container.data import DataContainer
 from entrypoints.container.execution import ExecutionContainer, LoadedExecution
 from entrypoints.container.features import FeaturesContainer
@@ -28,7 +29,7 @@ from entrypoints.container.store import StoreContainer
 from entrypoints.container.training import TrainingContainer
 from entrypoints.settings import Settings
 
-__all__ = ["BacktestContainer", "Container", "DataContainer", "ExecutionContainer", "FeaturesContainer",
+__all__ = ["BacktestContainer", "BotContainer", "Container", "DataContainer", "ExecutionContainer", "FeaturesContainer",
            "LoadedExecution", "RegistryContainer", "ReportsContainer", "RuntimeContainer", "StoreContainer",
            "TrainingContainer", "account_name", "build_container"]
 
@@ -78,9 +79,16 @@ class Container(containers.DeclarativeContainer):
         RegistryContainer, settings=settings, engine=store.upgraded_engine, validation_evidence=validation)
     runtime: providers.Container[RuntimeContainer] = providers.Container(
         RuntimeContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
-        control_repository=store.control_repository, instruments=execution.instruments,
+        control_repository=store.control_repository, pattern_repository=store.recording_patterns,
+        outbox=store.outbox,
+        instruments=execution.instruments,
         fill_costs=execution.fill_costs, trained=trained,
     )
+    # the trader's Telegram bot, over the store context
+    bot: providers.Container[BotContainer] = providers.Container(
+        BotContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
+        control_repository=store.control_repository, performance_queries=store.performance_queries,
+        pattern_repository=store.pattern_repository, retrain_requests=store.retrain_requests)
 
 
 def build_container(settings: Settings) -> Container:

@@ -15,7 +15,9 @@ from dependency_injector import containers, providers
 
 from application.data.ports import CandleSource, Clock
 from application.models.ports import Predictor
+from application.runtime.outbox import Outbox
 from application.runtime.ports import Broker, ControlRepository, Notifier, RiskBookUnitOfWork
+from application.stats.ports import PatternRepository
 from domain.execution.instruments import Instruments
 from domain.execution.sampling import FillCosts
 from entrypoints.settings import Settings
@@ -97,6 +99,10 @@ class RuntimeContainer(containers.DeclarativeContainer):
     account_name: providers.Dependency[str] = providers.Dependency(instance_of=str)
     risk_book: providers.Dependency[RiskBookUnitOfWork] = providers.Dependency()
     control_repository: providers.Dependency[ControlRepository] = providers.Dependency()
+    # the store's outbox: what the risk book writes with each signal, drained to the notifier
+    outbox: providers.Dependency[Outbox] = providers.Dependency()
+    # the pattern history the scan adjusts confidence with and the paper book counts closes into
+    pattern_repository: providers.Dependency[PatternRepository] = providers.Dependency()
     # from the execution context: the catalogue with the measured p90 costs (or the placeholders)
     instruments: providers.Dependency[Instruments] = providers.Dependency(instance_of=Instruments,
                                                                           default=Instruments())

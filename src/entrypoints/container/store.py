@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
+from application.bot.ports import LastScan, RetrainRequests
+from application.runtime.outbox import Outbox
 from application.runtime.ports import ControlRepository, RiskBookUnitOfWork
 from application.stats.ports import PatternRepository, PerformanceQueries
 from entrypoints.settings import Settings
@@ -38,22 +40,41 @@ def _risk_book(engine: Engine, account: str) -> RiskBookUnitOfWork:
     return SqlRiskBook(engine, account)
 
 
+def _outbox(engine: Engine) -> Outbox:
+    from adapters.sql import SqlOutbox
+
+    return SqlOutbox(engine)
+
+
 def _control_repository(engine: Engine) -> ControlRepository:
     from adapters.sql import SqlControlRepository
 
     return SqlControlRepository(engine)
 
 
-def _pattern_repository(engine: Engine) -> PatternRepository:
+def _pattern_repository(engine: Engine, settings: Settings) -> PatternRepository:
     from adapters.sql import SqlPatternRepository
+    from domain.signals.signal import Mode
 
-    return SqlPatternRepository(engine)
+    return SqlPatternRepository(engine, Mode(settings.mode))
 
 
 def _performance_queries(engine: Engine) -> PerformanceQueries:
     from adapters.sql import SqlPerformanceQueries
 
     return SqlPerformanceQueries(engine)
+
+
+def _retrain_requests(engine: Engine) -> RetrainRequests:
+    from adapters.sql.retrain_requests import SqlRetrainRequests
+
+    return SqlRetrainRequests(engine)
+
+
+def _last_scan(engine: Engine, account: str) -> LastScan:
+    from adapters.sql.last_scan import SqlLastScan
+
+    return SqlLastScan(engine, account)
 
 
 def _backup(settings: Settings, out: Path) -> Path:
@@ -92,10 +113,19 @@ class StoreContainer(containers.DeclarativeContainer):
     engine: providers.Singleton[Engine] = providers.Singleton(_engine, settings)
     upgraded_engine: providers.Singleton[Engine] = providers.Singleton(_upgraded, engine)
     risk_book: providers.Singleton[RiskBookUnitOfWork] = providers.Singleton(_risk_book, upgraded_engine, account)
+    # the messages the risk book writes with its signals (override it with the risk book)
+    outbox: providers.Singleton[Outbox] = providers.Singleton(_outbox, upgraded_engine)
     control_repository: providers.Singleton[ControlRepository] = providers.Singleton(_control_repository,
                                                                                       upgraded_engine)
-    pattern_repository: providers.Singleton[PatternRepository] = providers.Singleton(_pattern_repository, engine)
+    pattern_repository: providers.Singleton[PatternRepository] = providers.Singleton(_pattern_repository, engine,
+                                                                                  settings)
+    # the runtime counts closes into it: on the migrated schema, like the risk book
+    recording_patterns: providers.Singleton[PatternRepository] = providers.Singleton(_pattern_repository,
+                                                                                    upgraded_engine, settings)
     performance_queries: providers.Singleton[PerformanceQueries] = providers.Singleton(_performance_queries, engine)
+    # retraining asked for from the bot, and the last scan the runtime saved (for a bot on its own)
+    retrain_requests: providers.Singleton[RetrainRequests] = providers.Singleton(_retrain_requests, upgraded_engine)
+    last_scan: providers.Singleton[LastScan] = providers.Singleton(_last_scan, upgraded_engine, account)
     # call backup(out), restore(source), archive(cutoff, out_dir, now)
     backup: providers.Callable[Path] = providers.Callable(_backup, settings)
     restore: providers.Callable[None] = providers.Callable(_restore, settings)

@@ -4,6 +4,8 @@ conflict between two settings is reported on both, with their values and sources
 from __future__ import annotations
 
 from domain.market.candles import Pair
+from entrypoints.settings.bot_checks import bot_problems
+from entrypoints.settings.broker_checks import broker_problems
 from entrypoints.settings.domain_config import domain_problems
 from entrypoints.settings.issue import Issue
 from entrypoints.settings.monitor_checks import monitor_problems
@@ -14,7 +16,7 @@ from entrypoints.settings.store_url import backend_of, url_problems
 def semantic_problems(s: Settings) -> list[Issue]:
     """Every rule the parsed settings break; empty when they are usable."""
     return [*_general_problems(s), *_store_problems(s), *_signal_problems(s), *domain_problems(s),
-            *_adapter_problems(s), *monitor_problems(s)]
+            *_adapter_problems(s), *monitor_problems(s), *bot_problems(s), *broker_problems(s)]
 
 
 def _general_problems(s: Settings) -> list[Issue]:

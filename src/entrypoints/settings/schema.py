@@ -50,12 +50,31 @@ class StoreSettings:
 
 @attrs.frozen
 class BrokerSettings:
-    name: Literal["paper", "mt5", "metaapi"] = "paper"
+    name: Literal["paper", "mt5", "mt5-rest", "metaapi"] = "paper"
     mt5_login: str = ""
     mt5_password: Secret | None = None
     mt5_server: str = ""
     metaapi_token: Secret | None = None
     metaapi_account_id: str = ""
+    # the live brokers (adapters.mt5, adapters.mt5_rest, adapters.metaapi): signal pair -> broker symbol
+    symbols: tuple[str, ...] = ("BTCUSDT=BTCUSD", "ETHUSDT=ETHUSD", "BNBUSDT=BNBUSD")
+    # marks this runtime's orders and positions at the broker (others' are never taken for ours)
+    magic: int = 2_100_514
+    # worst price move accepted on a market order before the broker requotes, in bps of the price
+    deviation_bps: float = 10.0
+    # seconds a broker call may take before it counts as unavailable
+    timeout_seconds: float = 10.0
+    # mt5 on Windows: terminal64.exe to start (empty: the installed terminal)
+    mt5_terminal_path: str = ""
+    # mt5-rest: the bridge this runtime calls, and the token both sides share
+    mt5_bridge_url: str = ""
+    mt5_bridge_token: Secret | None = None
+    # `tradeai mt5-bridge serve`: where the bridge listens (127.0.0.1: this machine only)
+    mt5_bridge_bind: str = "127.0.0.1"
+    mt5_bridge_port: int = 8765
+    # metaapi: the region of the account (new-york, london, singapore...); base_url overrides its hosts
+    metaapi_region: str = "new-york"
+    metaapi_base_url: str = ""
 
 
 @attrs.frozen
@@ -65,6 +84,11 @@ class NotifierSettings:
     telegram_chat_id: str = ""
     telegram_allowed_user_ids: tuple[int, ...] = ()
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # the trader's bot (/check, /stats, /kill_switch...) inside `tradeai run`; `tradeai bot` runs it alone
+    bot_enabled: bool = False
+    # each allowed user may send a burst of commands, then so many a minute
+    bot_commands_per_minute: int = 20
+    bot_command_burst: int = 5
 
 
 @attrs.frozen
@@ -118,6 +142,19 @@ class EnsembleSettings:
     weights: str = "lstm=0.35,transformer=0.40,rl=0.25"
     weights_without_rl: str = "lstm=0.50,transformer=0.50"
     bias_pp: float = 5.0
+
+
+@attrs.frozen
+class PatternHistorySettings:
+    """The confidence moved towards the historical win rate of its setup's pattern
+    (domain.signals.confidence.PatternSettings); off: patterns are still named and counted."""
+
+    adjust: bool = True
+    # a pattern seen fewer times pulls proportionally less
+    min_samples: int = 30
+    weight: float = 0.5
+    # the most one pattern moves a confidence, as a share (0.10: 10 points)
+    max_shift: float = 0.10
 
 
 @attrs.frozen
@@ -199,6 +236,7 @@ class Settings:
     guards: GuardSettings = GuardSettings()
     risk: RiskLimitSettings = RiskLimitSettings()
     ensemble: EnsembleSettings = EnsembleSettings()
+    patterns: PatternHistorySettings = PatternHistorySettings()
     execution: ExecutionSettings = ExecutionSettings()
     backtest: BacktestSettings = BacktestSettings()
     gates: GateSettings = GateSettings()

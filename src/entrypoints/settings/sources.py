@@ -43,11 +43,25 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "MT5_SERVER": "broker.mt5_server",
     "METAAPI_TOKEN": "broker.metaapi_token",
     "METAAPI_ACCOUNT_ID": "broker.metaapi_account_id",
+    "BROKER_SYMBOLS": "broker.symbols",
+    "BROKER_MAGIC": "broker.magic",
+    "BROKER_DEVIATION_BPS": "broker.deviation_bps",
+    "BROKER_TIMEOUT_SECONDS": "broker.timeout_seconds",
+    "MT5_TERMINAL_PATH": "broker.mt5_terminal_path",
+    "MT5_BRIDGE_URL": "broker.mt5_bridge_url",
+    "MT5_BRIDGE_TOKEN": "broker.mt5_bridge_token",
+    "MT5_BRIDGE_BIND": "broker.mt5_bridge_bind",
+    "MT5_BRIDGE_PORT": "broker.mt5_bridge_port",
+    "METAAPI_REGION": "broker.metaapi_region",
+    "METAAPI_BASE_URL": "broker.metaapi_base_url",
     "NOTIFIER": "notifier.name",
     "TELEGRAM_BOT_TOKEN": "notifier.telegram_bot_token",
     "TELEGRAM_CHAT_ID": "notifier.telegram_chat_id",
     "TELEGRAM_ALLOWED_USER_IDS": "notifier.telegram_allowed_user_ids",
     "TELEGRAM_BASE_URL": "notifier.telegram_base_url",
+    "BOT_ENABLED": "notifier.bot_enabled",
+    "BOT_COMMANDS_PER_MINUTE": "notifier.bot_commands_per_minute",
+    "BOT_COMMAND_BURST": "notifier.bot_command_burst",
     "PREDICTOR": "predictor.name",
     "MODEL_DIR": "predictor.model_dir",
     "PREDICTOR_TAGS": "predictor.tags",
@@ -73,6 +87,10 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "ENSEMBLE_WEIGHTS": "ensemble.weights",
     "ENSEMBLE_WEIGHTS_WITHOUT_RL": "ensemble.weights_without_rl",
     "CONFIDENCE_BIAS_PP": "ensemble.bias_pp",
+    "PATTERN_ADJUST": "patterns.adjust",
+    "PATTERN_MIN_SAMPLES": "patterns.min_samples",
+    "PATTERN_WEIGHT": "patterns.weight",
+    "PATTERN_MAX_SHIFT": "patterns.max_shift",
     "EXEC_MIN_SAMPLES": "execution.min_samples",
     "EXEC_TICKS_DIR": "execution.ticks_dir",
     "EXEC_MT5_TIME_ZONE": "execution.mt5_time_zone",
@@ -105,7 +123,8 @@ ENV_VARS: dict[str, str] = {  # nosec B105
 }
 
 SECRET_KEYS = frozenset(
-    {"broker.mt5_password", "broker.metaapi_token", "notifier.telegram_bot_token", "execution.ticks_password"}
+    {"broker.mt5_password", "broker.metaapi_token", "notifier.telegram_bot_token", "execution.ticks_password",
+     "broker.mt5_bridge_token"}
 )
 
 

@@ -4,6 +4,8 @@ Runs ``http.server`` on 127.0.0.1 with an ephemeral port, in a thread. Requests 
 ``POST /bot<token>/<method>`` with form-encoded (or JSON) parameters; replies are the Bot API's
 envelopes: ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": ..., "description": ...}``.
 A wrong token gets 401 as the real API does. Tests script failures per method with :meth:`script`.
+Incoming updates (``getUpdates``) are pushed by tests through ``api.updates`` (bot_api_updates);
+button answers and edited messages are kept in ``answers`` and ``edits``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.integration.telegram.bot_api_updates import UpdateQueue
+
+# the token and chat every Telegram test talks with (the shared `api` fixture serves this token)
+TOKEN = "7000001:AAH_sEcReT-token_value_0123456789abcdef"
+CHAT_ID = -1001234567890
+
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Trading AI", "username": "tradeai_test_bot"}
 
 
@@ -27,6 +35,7 @@ class Reply:
     status: int
     body: dict[str, Any] | bytes
     content_type: str = "application/json"
+    delay_s: float = 0.0  # the server answers this late: past the client's timeout, a read timeout
 
 
 def error(code: int, description: str, **parameters: Any) -> Reply:
@@ -59,6 +68,10 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     delivered: list[dict[str, Any]] = field(default_factory=list)
     _scripts: dict[str, deque[Reply]] = field(default_factory=lambda: defaultdict(deque))
+    # the incoming side (getUpdates), and what the bot did with buttons
+    updates: UpdateQueue = field(default_factory=UpdateQueue)
+    answers: list[dict[str, str]] = field(default_factory=list)
+    edits: list[dict[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -91,7 +104,25 @@ class FakeBotApi:
                 return Reply(200, {"ok": True, "result": BOT_USER})
             if method == "sendMessage":
                 return Reply(200, {"ok": True, "result": self._deliver(params)})
-            return error(404, "Not Found")
+            if method in _ANSWERED:
+                return Reply(200, {"ok": True, "result": self._answer(method, params)})
+            if method != "getUpdates":
+                return error(404, "Not Found")
+        # outside the lock: a long poll must not hold up the bot's other calls
+        return Reply(200, {"ok": True, "result": self.updates.take(params)})
+
+    def _answer(self, method: str, params: dict[str, str]) -> Any:
+        if method == "answerCallbackQuery":
+            self.answers.append(params)
+        if method != "editMessageText":
+            return True
+        self.edits.append(params)
+        message = next(m for m in self.delivered if m["message_id"] == int(params["message_id"]))
+        message.pop("reply_markup", None)
+        message["text"] = params["text"]
+        if "reply_markup" in params:
+            message["reply_markup"] = json.loads(params["reply_markup"])
+        return message
 
     def _deliver(self, params: dict[str, str]) -> dict[str, Any]:
         raw_chat = params["chat_id"]
@@ -103,8 +134,13 @@ class FakeBotApi:
             "from": BOT_USER,
             "text": params["text"],
         }
+        if "reply_markup" in params:  # sent JSON-encoded, as every non-string parameter
+            message["reply_markup"] = json.loads(params["reply_markup"])
         self.delivered.append(message)
         return message
+
+
+_ANSWERED = ("answerCallbackQuery", "editMessageText", "deleteWebhook", "setMyCommands")
 
 
 def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
@@ -120,12 +156,16 @@ def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
             else:
                 params = {key: values[-1] for key, values in parse_qs(raw.decode(), keep_blank_values=True).items()}
             reply = api.handle(self.path, params)
+            time.sleep(reply.delay_s)
             body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # a long poll the client gave up on
+                pass
 
         do_GET = do_POST
 

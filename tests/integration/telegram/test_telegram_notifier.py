@@ -11,7 +11,6 @@ import logging
 import socket
 import time
 import traceback
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,30 +19,16 @@ from application.runtime.errors import NotifierError
 from application.runtime.ports import Notifier
 from tests.integration.telegram.bot_api_server import (
     BAD_GATEWAY,
+    CHAT_ID,
     CHAT_NOT_FOUND,
+    TOKEN,
     FakeBotApi,
     Reply,
     error,
-    running_bot_api,
     too_many_requests,
 )
 
-TOKEN = "7000001:AAH_sEcReT-token_value_0123456789abcdef"
 WRONG_TOKEN = "7000001:AAH_wRoNg-token_value_9876543210fedcba"
-CHAT_ID = -1001234567890
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables; the local server must be reached directly."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with running_bot_api(TOKEN) as server:
-        yield server
 
 
 @pytest.fixture

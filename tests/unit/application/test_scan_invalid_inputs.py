@@ -54,7 +54,7 @@ def assert_denied_invalid(outcome, notifier, *words: str) -> None:
     for word in words:
         assert word in " ".join(outcome.reasons)
     assert not any(m.startswith("[DRY-RUN] 🟢") for m in notifier.messages)
-    assert any("invalid input" in m for m in notifier.messages)
+    assert notifier.messages == []  # logged and counted by the runtime, not one of the two alerts sent
 
 
 @pytest.mark.parametrize("probability", [float("nan"), float("inf"), -0.5, 1.5])

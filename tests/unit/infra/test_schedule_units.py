@@ -26,6 +26,7 @@ def _unit(name: str) -> configparser.ConfigParser:
     ("tradeai-retrain", "Sun *-*-* 03:00:00 UTC", ["retrain"]),
     ("tradeai-model-monitor", "*-*-* 00:30:00 UTC", ["model", "monitor"]),
     ("tradeai-export", "*-*-* 01:30:00 UTC", ["export"]),
+    ("tradeai-retrain-requests", "*-*-* *:00/15:00 UTC", ["retrain", "--if-requested"]),
 ])
 def test_each_timer_starts_its_service_which_runs_a_cli_command(name: str, calendar: str, command: list[str]) -> None:
     timer = _unit(f"{name}.timer")
