@@ -201,7 +201,7 @@ class TelegramBot:
     # -- handlers -------------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        arrived = incoming(update, self._clock())
+        arrived = incoming(update, self._clock(), context.bot.username)
         if arrived is None:
             return
         outgoing = await asyncio.to_thread(self._handler.handle, arrived, self._clock())

@@ -13,8 +13,17 @@ from application.bot.service import Incoming, Outgoing
 from application.bot.setup import Reply
 
 
-def incoming(update: Update, now: datetime) -> Incoming | None:
-    """None for an update with neither a message nor a button press (none is asked for)."""
+def _for_another_bot(text: str, username: str | None) -> bool:
+    """``/kill_switch@otherbot`` in a group is another bot's command: obeying it would act on an
+    order the trader gave someone else."""
+    head = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+    _, at, name = head.partition("@")
+    return bool(at) and (username is None or name.lower() != username.lower())
+
+
+def incoming(update: Update, now: datetime, username: str | None = None) -> Incoming | None:
+    """None for an update with neither a message nor a button press (none is asked for), and for
+    a command addressed to another bot (``username`` is this bot's)."""
     user, chat = update.effective_user, update.effective_chat
     user_id = user.id if user is not None else None
     chat_id = chat.id if chat is not None else None
@@ -24,8 +33,11 @@ def incoming(update: Update, now: datetime) -> Incoming | None:
     message = update.effective_message
     if message is None:
         return None
+    text = message.text or message.caption or ""
+    if _for_another_bot(text, username):
+        return None
     sent = message.date.astimezone(UTC) if message.date is not None else now
-    return Incoming(user_id, chat_id, sent, text=message.text or message.caption or "")
+    return Incoming(user_id, chat_id, sent, text=text)
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
