@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from application.models.ports import Predictor
+from application.models.ports import Predictor, ScanPredictor
 from application.runtime.ports import Notifier
 from application.stats.ports import SignalRepository
 from domain.market.candles import CandleWindow, Direction, Pair
@@ -68,3 +68,28 @@ class FixedPredictor(Predictor):
         if self._probability is None:
             return None
         return Prediction(self._direction, self._probability, model=self.version)
+
+
+class FixedScanPredictor(FixedPredictor, ScanPredictor):
+    """A FixedPredictor that also answers a whole scan at once, and remembers each call; a window
+    of a pair in ``refuse`` makes either call raise ValueError, as a window it cannot read would."""
+
+    def __init__(self, direction: Direction = Direction.LONG, probability: float | None = 0.75,
+                 refuse: Sequence[Pair] = ()) -> None:
+        super().__init__(direction, probability)
+        self._refuse = set(refuse)
+        self.scans: list[tuple[Pair, ...]] = []
+        self.asked: list[Pair] = []
+
+    def predict(self, window: CandleWindow) -> Prediction | None:
+        self.asked.append(window.pair)
+        return self._answer(window)
+
+    def predict_scan(self, windows: Mapping[Pair, CandleWindow]) -> dict[Pair, Prediction | None]:
+        self.scans.append(tuple(windows))
+        return {pair: self._answer(window) for pair, window in windows.items()}
+
+    def _answer(self, window: CandleWindow) -> Prediction | None:
+        if window.pair in self._refuse:
+            raise ValueError(f"{window.pair}: cannot read this window")
+        return super().predict(window)

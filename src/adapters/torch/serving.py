@@ -4,13 +4,14 @@ the domain's ensemble over their calibrated P(up).
 For each pair every served model covering it scores the window ending at a bar; each P(up) goes
 through its card's calibration when the card says it was applied; ``ensemble_many`` (the domain's
 weights and conservative bias) gives the direction and the confidence the runtime tiers. The
-runtime's ``predict`` and the backtest's ``predict_many`` run the same code: one window is a series
-of ``lookback`` candles scored at its last bar.
+runtime's ``predict_scan`` (``predict`` is a scan of one window) scores each window's last bar with
+the same features, networks, calibration and ensemble as the backtest's ``predict_many`` scores every
+bar; it computes only the rows the last bar reads and runs each network once on the stacked windows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -21,7 +22,7 @@ from torch import nn
 from adapters.torch.networks import UP
 from application.backtest.ports import BulkPredictions, BulkPredictor
 from application.features.ports import PairFeatures
-from application.models.ports import Predictor
+from application.models.ports import ScanPredictor
 from application.models.serving import FeatureInputs, PairInputs
 from application.models.training.calibrate import apply_mapping
 from application.models.training.samples import full_windows
@@ -84,7 +85,16 @@ def _ensemble_for(pair: str, kinds: set[str], settings: EnsembleSettings,
     return EnsembleSettings(without_rl=weights, with_rl=weights, rl_model=settings.rl_model, bias_pp=settings.bias_pp)
 
 
-class TorchEnsemblePredictor(Predictor, BulkPredictor):
+@attrs.frozen(eq=False)
+class _Tail:
+    """What scoring a window's last bar reads: its inputs per feature set (by id) and their open times."""
+
+    pair: str
+    inputs: dict[int, PairInputs]
+    times: np.ndarray
+
+
+class TorchEnsemblePredictor(ScanPredictor, BulkPredictor):
     """``notice`` receives one line per departure from the configuration, at construction: a kind
     not served for a pair, and each of ``pairs`` (what the caller will ask about) no model covers."""
 
@@ -131,59 +141,83 @@ class TorchEnsemblePredictor(Predictor, BulkPredictor):
         return tuple(sorted(self._by_pair))
 
     def predict(self, window: CandleWindow) -> Prediction | None:
+        return self.predict_scan({window.pair: window})[window.pair]
+
+    def predict_scan(self, windows: Mapping[Pair, CandleWindow]) -> dict[Pair, Prediction | None]:
+        """``predict`` of each window with every network run once on the stacked windows it serves
+        (the transformer on all pairs at once). Each prediction reads only its own window; the batch
+        moves a transformer's float32 sums by ~1e-8 (their order depends on memory alignment)."""
+        tails = {key: self._tail(window) for key, window in windows.items()}
+        ready = {key: tail for key, tail in tails.items() if tail is not None}
+        p_up: dict[Pair, dict[str, float]] = {key: {} for key in ready}
+        for model in self._models:
+            served = [key for key, tail in ready.items() if any(m is model for m in self._by_pair[tail.pair])]
+            last = {key: ready[key].inputs[id(model.inputs)] for key in served}
+            full = [key for key in served if last[key].window_ends(ready[key].times, model.card.window)[-1]]
+            for key in served:
+                p_up[key][model.card.kind.value] = float("nan")
+            if full:
+                raw = forward_last(model.network, [last[key].values[-model.card.window:] for key in full],
+                                   [model.card.pairs.index(ready[key].pair) for key in full])
+                for key, p in zip(full, model.calibrated(raw), strict=True):
+                    p_up[key][model.card.kind.value] = float(p)
+        return {key: self._ensembled(ready[key].pair, p_up[key]) if key in ready else None for key in windows}
+
+    def _tail(self, window: CandleWindow) -> _Tail | None:
         pair = window.pair.symbol
         if pair not in self._by_pair or len(window) == 0:
             return None
         keep = slice(max(0, len(window) - self._lookback), None)
         candles = Ohlcv(*(getattr(window, c)[keep] for c in ("open_time_ms", "open", "high", "low", "close",
                                                               "volume")))
-        scored = self._score(pair, candles, last_only=True)
-        if scored.direction[-1] == 0:
+        n = min(self._last_rows[pair], len(candles))
+        readers = {id(m.inputs): m.inputs for m in self._by_pair[pair]}
+        return _Tail(pair, {key: reader.last_inputs(pair, candles, n) for key, reader in readers.items()},
+                     candles.open_time_ms[len(candles) - n:])
+
+    def _ensembled(self, pair: str, p_up: dict[str, float]) -> Prediction | None:
+        direction, confidence = ensemble_many({k: np.array([p]) for k, p in p_up.items()}, self._ensembles[pair])
+        if direction[0] == 0:
             return None
-        direction = Direction.LONG if scored.direction[-1] > 0 else Direction.SHORT
-        return Prediction(direction=direction, probability=float(scored.probability[-1]),
-                          horizon_minutes=self._horizon, model=self._version)
+        return Prediction(direction=Direction.LONG if direction[0] > 0 else Direction.SHORT,
+                          probability=float(confidence[0]), horizon_minutes=self._horizon, model=self._version)
 
     def predict_many(self, pair: Pair, candles: Ohlcv) -> BulkPredictions:
         if pair.symbol not in self._by_pair:
             n = len(candles)
             return BulkPredictions(np.zeros(n, dtype=np.int8), np.full(n, np.nan), self._version, self._horizon)
-        return self._score(pair.symbol, candles, last_only=False)
-
-    def _score(self, pair: str, candles: Ohlcv, last_only: bool) -> BulkPredictions:
-        """Scores of every bar, or with ``last_only`` of the last ``_last_rows`` bars, the last one alone scored."""
-        n = min(self._last_rows[pair], len(candles)) if last_only else len(candles)
-        times = candles.open_time_ms[len(candles) - n:]
         computed: dict[int, PairInputs] = {}
         p_up: dict[str, FloatArray] = {}
-        for model in self._by_pair[pair]:
-            key = id(model.inputs)
-            if key not in computed:
-                computed[key] = (model.inputs.last_inputs(pair, candles, n) if last_only
-                                 else model.inputs.inputs(pair, candles))
-            inputs = computed[key]
-            ends = inputs.window_ends(times, model.card.window)
-            if last_only:
-                ends[:-1] = False
-            rows = np.flatnonzero(ends)
-            scores = np.full(n, np.nan)
+        for model in self._by_pair[pair.symbol]:
+            if id(model.inputs) not in computed:
+                computed[id(model.inputs)] = model.inputs.inputs(pair.symbol, candles)
+            inputs = computed[id(model.inputs)]
+            rows = np.flatnonzero(inputs.window_ends(candles.open_time_ms, model.card.window))
+            scores = np.full(len(candles), np.nan)
             if len(rows):
-                raw = forward(model.network, inputs.values, rows, model.card.window, model.card.pairs.index(pair))
+                raw = forward(model.network, inputs.values, rows, model.card.window,
+                              model.card.pairs.index(pair.symbol))
                 scores[rows] = model.calibrated(raw)
             p_up[model.card.kind.value] = scores
-        direction, confidence = ensemble_many(p_up, self._ensembles[pair])
+        direction, confidence = ensemble_many(p_up, self._ensembles[pair.symbol])
         return BulkPredictions(direction, confidence, self._version, self._horizon)
+
+
+def forward_last(network: nn.Module, windows: Sequence[np.ndarray], pair_indices: Sequence[int]) -> FloatArray:
+    """P(up) of the runtime's windows (each ``window`` rows of features), stacked into one batch."""
+    # copied into fresh (64-byte aligned) memory, never a view: the transformer's float32 sums
+    # depend on the input's alignment, and a prediction must not depend on where a slice starts
+    x = torch.empty((len(windows), *windows[0].shape), dtype=torch.float32)
+    for i, rows in enumerate(windows):
+        x.numpy()[i] = rows
+    with torch.inference_mode():
+        return torch.sigmoid(network(x, torch.tensor(list(pair_indices)))[UP]).double().numpy()
 
 
 def forward(network: nn.Module, values: np.ndarray, rows: np.ndarray, window: int, pair_index: int) -> FloatArray:
     """P(up) of the windows ending at ``rows`` (float32 sigmoid, as training measured it)."""
-    if len(rows) == 1:  # the runtime's one bar: its window is a slice, no gather
-        # copied into fresh (64-byte aligned) memory, never a view: the transformer's float32 sums
-        # depend on the input's alignment, and a prediction must not depend on where a slice starts
-        x = torch.empty((1, window, values.shape[1]), dtype=torch.float32)
-        x.numpy()[0] = values[rows[0] - (window - 1):rows[0] + 1]
-        with torch.inference_mode():
-            return torch.sigmoid(network(x, torch.tensor([pair_index]))[UP]).double().numpy()
+    if len(rows) == 1:  # one bar: its window is a slice, no gather
+        return forward_last(network, [values[rows[0] - (window - 1):rows[0] + 1]], [pair_index])
     view = sliding_window_view(values, window, axis=0)  # (bars - W + 1, features, W): no copy
     out = []
     with torch.inference_mode():

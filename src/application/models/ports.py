@@ -4,14 +4,14 @@ the model registry's store and the validation evidence its promotion reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
 from application.backtest.ports import BulkPredictor
-from domain.market.candles import CandleWindow
+from domain.market.candles import CandleWindow, Pair
 from domain.models.cards import ModelCard
 from domain.models.deployments import ModelDeployment
 from domain.models.registry import Registry, RegistryEntry
@@ -32,6 +32,16 @@ class Predictor(Protocol):
 
     def predict(self, window: CandleWindow) -> Prediction | None:
         """A prediction for the next horizon, or None when the window cannot support one."""
+        ...
+
+
+@runtime_checkable
+class ScanPredictor(Predictor, Protocol):
+    """A predictor that answers a whole scan at once (the runtime asks it when it offers this)."""
+
+    def predict_scan(self, windows: Mapping[Pair, CandleWindow]) -> dict[Pair, Prediction | None]:
+        """``predict`` of each window, computed together: every key of ``windows`` answered. A
+        caller falls back to ``predict`` per pair when this raises, so one window cannot deny the rest."""
         ...
 
 
