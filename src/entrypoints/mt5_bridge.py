@@ -15,6 +15,7 @@ from adapters.mt5.records import ServerClock
 from adapters.mt5.terminal import connect
 from adapters.mt5_rest.server import Mt5BridgeServer
 from application.brokers.orders import LiveSetup
+from application.brokers.serial import SerialGateway
 from application.brokers.symbols import SymbolMap
 from entrypoints.settings import Settings
 
@@ -42,8 +43,9 @@ def serve_bridge(settings: Settings, terminal: Any, stop: threading.Event, say: 
         raise BridgeRefused("the bridge needs MT5_BRIDGE_TOKEN and MT5_PASSWORD")
     connect(terminal, b.mt5_login, password.reveal(), b.mt5_server, b.mt5_terminal_path, int(b.timeout_seconds * 1000))
     try:
-        gateway = Mt5Gateway(terminal, setup=live_setup(settings),
-                             clock=ServerClock(ZoneInfo(settings.execution.mt5_time_zone)))
+        # the server answers each request on its own thread; the terminal takes one call at a time
+        gateway = SerialGateway(Mt5Gateway(terminal, setup=live_setup(settings),
+                                           clock=ServerClock(ZoneInfo(settings.execution.mt5_time_zone))))
         address = bind or b.mt5_bridge_bind
         try:
             server = Mt5BridgeServer(gateway, token.reveal(), address,

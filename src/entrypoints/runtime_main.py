@@ -23,8 +23,10 @@ from entrypoints.candle_bootstrap import build_candle_source, candles_holder
 from entrypoints.container import Container, RuntimeContainer, build_container
 from entrypoints.execution_costs import announce_costs
 from entrypoints.health_boot import start_health
+from entrypoints.live_gate import refuse_unready_live
 from entrypoints.logging_setup import configure_logging
 from entrypoints.model_boot import boot_predictor, daily_monitor
+from entrypoints.reconcile_boot import reconcile_at_start
 from entrypoints.replay_window import replay_window
 from entrypoints.runtime_console import Terminal
 from entrypoints.runtime_delivery import start_delivery
@@ -38,7 +40,7 @@ from entrypoints.store_wait import open_when_up
 
 def secrets_of(settings: Settings) -> list[str]:
     values = [settings.notifier.telegram_bot_token, settings.broker.mt5_password, settings.broker.metaapi_token,
-              settings.execution.ticks_password]
+              settings.broker.mt5_bridge_token, settings.execution.ticks_password]
     return [v.reveal() for v in values if v is not None] + url_secrets(settings.store.url)
 
 
@@ -73,6 +75,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     log = structlog.get_logger("runtime")
     seed_everything(settings.seed)
     root = root or build_container(settings)
+    refuse_unready_live(root, settings, secrets_of(settings))
     container = root.runtime()
     _console_stream(container, terminal, json_output)
     stop = container.stop_event()
@@ -88,11 +91,13 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     delivery, outbox_worker = start_delivery(container.outbox(), container.notifier(), settings, log)
     scan = ScanMarket(source=source, predictor=predictor, notifier=container.notifier(),
                       broker=container.broker(), config=config, timer=container.timer(), delivery=delivery,
-                      **stored)
+                      account=_broker_account(container, settings), **stored)
     log.info("runtime_started", source=settings.candles.source, pairs=[p.symbol for p in config.pairs],
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
              store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name,
              model=predictor.version, account=container.account_name(), ruleset=settings.risk.ruleset)
+    if settings.mode == "live" and settings.broker.name != "paper":
+        reconcile_at_start(scan, container.broker_gateway(), container.notifier(), clock.now(), log)
     scan_log = ScanLog(log)
     monitor = daily_monitor(settings, container.notifier())
     health = start_health(root, settings, predictor.version, log)
@@ -128,6 +133,13 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     log.info("runtime_stopped", scans=summary.scans, emitted=summary.emitted, stopped_early=summary.stopped_early)
     return {**summary_dict(summary, settings, scan_log.alerts_suppressed), "predictor": predictor.version,
             "outbox": outbox_worker.summary()}
+
+
+def _broker_account(container: RuntimeContainer, settings: Settings) -> Callable[[], Any] | None:
+    """Live: the broker's account, whose balance and equity the guard reads (paper: the book's own)."""
+    if settings.mode != "live" or settings.broker.name == "paper":
+        return None
+    return container.broker_gateway().account
 
 
 def _execution_costs(root: Container, log: Any) -> Instruments:

@@ -16,6 +16,7 @@ from typing import ParamSpec
 
 import attrs
 
+from application.brokers.values import AccountInfo
 from application.data.ports import CandleSource
 from application.runtime.pattern_history import RunPatterns
 from application.runtime.ports import Broker, RiskBookUnitOfWork
@@ -24,6 +25,7 @@ from domain.execution.instruments import Instruments
 from domain.execution.paper import ExitReason, PaperClose, PaperExit, book_close, find_exit
 from domain.market.candles import Pair
 from domain.risk import Position, RiskSettings, account_status, mark_to_market
+from domain.risk.account import sync_with_broker
 from domain.risk.emission import GuardState, record_outcome, with_account
 from domain.risk.trade_check import AccountStatus
 from domain.stats.outcomes import Result, TradeOutcome
@@ -59,8 +61,11 @@ class Settlement:
 
 class PaperBook:
     def __init__(self, *, source: CandleSource, book: RiskBookUnitOfWork, broker: Broker, instruments: Instruments,
-                 risk: RiskSettings, max_hold: timedelta, patterns: RunPatterns | None = None) -> None:
+                 risk: RiskSettings, max_hold: timedelta, patterns: RunPatterns | None = None,
+                 account: Callable[[], AccountInfo] | None = None) -> None:
+        """``account`` (live): the broker's account, whose balance and equity the guard then reads."""
         self._source = source
+        self._account = account
         self._book = book
         self._broker = broker
         self._instruments = instruments
@@ -77,12 +82,34 @@ class PaperBook:
         state = self._close_all(state, exits, closed, refused)
         marks = self._marks(state.account.positions, now, problems)
         state = with_account(state, mark_to_market(state.account, marks, now))
+        state = self._synced(state, problems)
         status = account_status(state.account, now, self._risk)
         if status.must_close and state.account.positions:
             floor_exits = [PaperExit(p.position_id, ExitReason.FLOOR, now, p.mark) for p in state.account.positions]
             state = self._close_all(state, floor_exits, closed, refused)
             status = account_status(state.account, now, self._risk)
         return Settlement(state, tuple(closed), status, tuple(dict.fromkeys(problems)), tuple(refused))
+
+    def _synced(self, state: GuardState, problems: list[str]) -> GuardState:
+        """Live: the broker's balance and equity replace the book's. An account that cannot be read
+        leaves the equity unknown: a problem, so nothing is emitted until it is read again."""
+        if self._account is None:
+            return state
+        try:
+            info = self._account()
+            return with_account(state, sync_with_broker(state.account, info.balance, info.equity))
+        except Exception as exc:
+            problems.append(f"the broker's account cannot be read: {type(exc).__name__}: {exc}")
+            return state
+
+    def close_now(self, state: GuardState,
+                  exits: Sequence[PaperExit]) -> tuple[GuardState, tuple[ClosedTrade, ...], tuple[RefusedClose, ...]]:
+        """Close ``exits`` through the broker as a scan would (reconciliation: positions the broker
+        already closed, whose closing execution it answers again)."""
+        closed: list[ClosedTrade] = []
+        refused: list[RefusedClose] = []
+        state = self._close_all(state, exits, closed, refused)
+        return state, tuple(closed), tuple(refused)
 
     def _exit(self, position: Position, now: datetime, problems: list[str]) -> PaperExit | None:
         deadline = position.opened_at + self._max_hold
@@ -168,4 +195,5 @@ def _outcome(close: PaperClose, fill: Fill, slippage_expected_bps: float) -> Tra
         slippage_bps=fill.slippage_bps,
         slippage_expected_bps=slippage_expected_bps,
         spread_bps=fill.spread_bps,
+        latency_ms=fill.latency_ms,  # the closing order's round trip at a live broker
     )

@@ -17,6 +17,8 @@ from enum import Enum
 
 import attrs
 
+from application.brokers.ports import BrokerGateway
+from application.brokers.values import AccountInfo
 from application.data.ports import CandleSource
 from application.models.ports import Predictor
 from application.runtime.alerts import AlertDispatch
@@ -26,6 +28,8 @@ from application.runtime.paper_book import ClosedTrade, PaperBook, RefusedClose,
 from application.runtime.pattern_adjust import Adjusted, PatternAdjuster
 from application.runtime.pattern_history import RunPatterns
 from application.runtime.ports import Broker, EquitySnapshot, Notifier, RiskBookUnitOfWork
+from application.runtime.reconcile import Reconciliation, reconcile
+from application.runtime.scan_predictions import Prefetched, ScanPrefetch
 from application.stats.ports import PatternRepository
 from domain.execution.fills import Fill, Rejection
 from domain.execution.instruments import Instruments
@@ -125,7 +129,8 @@ class ScanMarket:
     def __init__(self, *, source: CandleSource, predictor: Predictor, book: RiskBookUnitOfWork, notifier: Notifier,
                  broker: Broker, config: ScanConfig, timer: Callable[[], float],
                  controls: Callable[[], Controls] = Controls, instruments: Instruments | None = None,
-                 patterns: PatternRepository | None = None, delivery: Delivery | None = None) -> None:
+                 patterns: PatternRepository | None = None, delivery: Delivery | None = None,
+                 account: Callable[[], AccountInfo] | None = None) -> None:
         self._source = source
         self._predictor = predictor
         self._book = book
@@ -137,12 +142,14 @@ class ScanMarket:
         self._instruments = instruments or config.emission.instruments
         self._patterns = RunPatterns(patterns) if patterns is not None else None
         self._paper = PaperBook(source=source, book=book, broker=broker, instruments=self._instruments,
-                                risk=config.emission.risk, max_hold=config.max_hold, patterns=self._patterns)
+                                risk=config.emission.risk, max_hold=config.max_hold, patterns=self._patterns,
+                                account=account)  # live: the guard reads the broker's balance and equity
         self._adjust = PatternAdjuster(self._patterns, config.patterns)
         # None: messages go straight to the notifier (backtests, stores of no durability)
         self._delivery = delivery
         self._alerts = AlertDispatch(self._notify, delivery)
         self._state: GuardState | None = None
+        self._prefetch = ScanPrefetch.offered_by(predictor, source, self._window_length, config.max_staleness, timer)
 
     def scan(self, now: datetime) -> ScanReport:
         controls = self._controls()
@@ -150,19 +157,29 @@ class ScanMarket:
         state = set_kill_switch(self._current_state(now), controls.kill_switch, controls.kill_switch_reason)
         settled = self._paper.settle(state, now)
         state = settled.state
+        ready, waited = self._prefetched(state, now) if not settled.problems else ({}, 0.0)
         outcomes = []
         for pair in self._config.pairs:
             started = self._timer()
             if settled.problems:  # an open position cannot be marked: equity is unknown, so nothing is emitted
                 outcome = self._invalid(pair, now, settled.problems)
             else:
-                outcome, state = self._scan_pair(pair, now, state, controls)
-            outcomes.append(attrs.evolve(outcome, latency_ms=(self._timer() - started) * 1000))
+                outcome, state = self._scan_pair(pair, now, state, controls, ready.get(pair))
+            # a prefetched pair's decision waited for the scan-level prediction too
+            spent = self._timer() - started + (waited if pair in ready else 0.0)
+            outcomes.append(attrs.evolve(outcome, latency_ms=spent * 1000))
         state = attrs.evolve(state, as_of=now)
         store_error = self._save(state, now)
         self._state = state
         return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error, settled.refused,
                           pattern_note)
+
+    def reconcile(self, gateway: BrokerGateway, now: datetime) -> Reconciliation:
+        """Live, before the first scan: the broker's positions against the book (reconcile.py);
+        the scans go on from the state with the broker's closes booked."""
+        result = reconcile(gateway, self._paper, self._current_state(now), now)
+        self._state = result.state
+        return result
 
     def carry_tiers(self, tiers: TierState) -> None:
         """Start the next scan from ``tiers``: for a caller (the backtest) that fed the hysteresis
@@ -189,13 +206,24 @@ class ScanMarket:
             return f"{type(exc).__name__}: {exc}"
         return None
 
-    def _scan_pair(self, pair: Pair, now: datetime, state: GuardState,
-                   controls: Controls) -> tuple[ScanOutcome, GuardState]:
+    def _window_length(self) -> int:
+        return max(self._predictor.lookback, self._config.atr_period + 1)
+
+    def _prefetched(self, state: GuardState, now: datetime) -> tuple[dict[Pair, Prefetched], float]:
+        """The windows and the scan-level predictions of the pairs not in a position, when the
+        predictor answers a scan at once; else nothing, and each pair is read and asked alone."""
+        if self._prefetch is None:
+            return {}, 0.0
+        held = {p.pair for p in state.account.positions}
+        return self._prefetch([p for p in self._config.pairs if p not in held], now)
+
+    def _scan_pair(self, pair: Pair, now: datetime, state: GuardState, controls: Controls,
+                   ready: Prefetched | None = None) -> tuple[ScanOutcome, GuardState]:
         cfg = self._config
         if any(p.pair == pair for p in state.account.positions):
             return ScanOutcome(pair, Status.IN_POSITION, now), state
-        window = self._source.window(pair, now, max(self._predictor.lookback, cfg.atr_period + 1))
-        prediction, atr, missing = self._predict(pair, window, now)
+        window = ready.window if ready is not None else self._source.window(pair, now, self._window_length())
+        prediction, atr, missing = self._predict(pair, window, now, ready)
         adjusted = self._adjust(window, prediction) if prediction is not None and atr is not None else None
         # anything but a prediction breaks a rising tier streak
         tiers, tier = update_tier(state.tiers, pair, adjusted.confidence if adjusted else 0.0,
@@ -212,8 +240,8 @@ class ScanMarket:
             outcome, state = self._guard_and_emit(signal, prediction, state, now, controls)
         return attrs.evolve(outcome, pattern_error=adjusted.error), state
 
-    def _predict(self, pair: Pair, window: CandleWindow,
-                 now: datetime) -> tuple[Prediction | None, float | None, ScanOutcome | None]:
+    def _predict(self, pair: Pair, window: CandleWindow, now: datetime,
+                 ready: Prefetched | None = None) -> tuple[Prediction | None, float | None, ScanOutcome | None]:
         if len(window) == 0:
             return None, None, ScanOutcome(pair, Status.NO_DATA, now)
         if now - window.last_close_time > self._config.max_staleness:
@@ -222,7 +250,7 @@ class ScanMarket:
         if bad := window.problems():
             return None, None, self._invalid(pair, now, bad)
         try:
-            prediction = self._predictor.predict(window)
+            prediction = ready.prediction if ready is not None and ready.answered else self._predictor.predict(window)
         except ValueError as exc:  # e.g. a probability of NaN refused by Prediction itself
             return None, None, self._invalid(pair, now, (f"{pair} predictor output refused: {exc}",))
         if prediction is not None and not 0 <= prediction.probability <= 1:

@@ -25,6 +25,8 @@ class Fill:
     at: datetime
     spread_bps: float = 0.0
     slippage_bps: float = 0.0
+    # a live broker's order round trip (None on paper, whose fills take no time)
+    latency_ms: float | None = None
 
     def __attrs_post_init__(self) -> None:
         # a fill feeds the account the FTMO guard reads: refuse any number it could not rest on
@@ -36,6 +38,8 @@ class Fill:
                 raise ValueError(f"fill {name} must be finite and >= 0, got {value!r}")
         if not math.isfinite(self.slippage_bps):  # negative when a live fill came out better than asked
             raise ValueError(f"fill slippage_bps must be finite, got {self.slippage_bps!r}")
+        if self.latency_ms is not None and not (math.isfinite(self.latency_ms) and self.latency_ms >= 0):
+            raise ValueError(f"fill latency_ms must be finite and >= 0, got {self.latency_ms!r}")
         require_utc(self.at, "fill at")
 
 

@@ -8,6 +8,7 @@ even when nothing happened for days.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -123,9 +124,14 @@ class Account:
     trading_days: frozenset[date] = attrs.field(default=frozenset(), converter=_days)
     history: tuple[DayResult, ...] = attrs.field(default=(), converter=_history)
     timezone: str = PRAGUE
+    # live: the broker's equity minus the book's at the last sync (sync_with_broker): its own marks,
+    # swaps and any position the book does not hold; 0 for paper
+    equity_gap: float = 0.0
 
     def __attrs_post_init__(self) -> None:
         ZoneInfo(self.timezone)
+        if not math.isfinite(self.equity_gap):
+            raise ValueError(f"equity_gap must be finite, got {self.equity_gap!r}")
         floor = max(self.initial_balance, self.day_start_balance)
         if self.highest_eod_balance < floor:
             raise ValueError(
@@ -151,7 +157,7 @@ class Account:
 
     @property
     def equity(self) -> float:
-        return self.balance + self.unrealized_pnl
+        return self.balance + self.unrealized_pnl + self.equity_gap
 
     @property
     def realized_pnl(self) -> float:
@@ -212,6 +218,16 @@ def close_position(account: Account, position_id: str, price: float, now: dateti
         balance=rolled.balance + realized,
         positions=tuple(p for p in rolled.positions if p.position_id != position_id),
     )
+
+
+def sync_with_broker(account: Account, balance: float, equity: float) -> Account:
+    """Live: the broker's balance is the balance (its real fills, commissions and swaps) and its
+    equity the equity. The equity is kept as a gap over the book's marks, so that a position opened
+    before the next sync still moves it."""
+    if not (math.isfinite(balance) and math.isfinite(equity)):
+        raise ValueError(f"the broker's balance and equity must be finite, got {balance!r}, {equity!r}")
+    synced = attrs.evolve(account, balance=balance, equity_gap=0.0)
+    return attrs.evolve(synced, equity_gap=equity - synced.equity)
 
 
 def mark_to_market(account: Account, marks: Mapping[Pair, float], now: datetime) -> Account:

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from dependency_injector import containers, providers
 
+from application.brokers.ports import BrokerGateway
 from application.data.ports import CandleSource, Clock
 from application.models.ports import Predictor
 from application.runtime.outbox import Outbox
@@ -20,6 +21,7 @@ from application.runtime.ports import Broker, ControlRepository, Notifier, RiskB
 from application.stats.ports import PatternRepository
 from domain.execution.instruments import Instruments
 from domain.execution.sampling import FillCosts
+from entrypoints.container import brokers
 from entrypoints.settings import Settings
 
 
@@ -123,9 +125,19 @@ class RuntimeContainer(containers.DeclarativeContainer):
         console=providers.Singleton(_console_notifier, console_stream),
         telegram=providers.Singleton(_telegram_notifier, settings),
     )
+    # the live broker's account (BROKER=mt5, mt5-rest, metaapi); a test overrides it with a fake terminal's
+    broker_gateway: providers.Selector[BrokerGateway] = providers.Selector(
+        providers.Callable(lambda s: s.broker.name, settings),
+        mt5=providers.Singleton(brokers.mt5_gateway, settings, instruments),
+        metaapi=providers.Singleton(brokers.metaapi_gateway, settings, instruments),
+        **{"mt5-rest": providers.Singleton(brokers.mt5_rest_gateway, settings)},
+    )
     broker: providers.Selector[Broker] = providers.Selector(
         providers.Callable(lambda s: s.broker.name, settings),
         paper=providers.Singleton(_paper_broker, instruments, fill_costs),
+        mt5=providers.Singleton(brokers.gateway_broker, settings, broker_gateway),
+        metaapi=providers.Singleton(brokers.gateway_broker, settings, broker_gateway),
+        **{"mt5-rest": providers.Singleton(brokers.gateway_broker, settings, broker_gateway)},
     )
     # the registry's served models (container root: built only when predictor=torch)
     trained: providers.Dependency[Predictor] = providers.Dependency()

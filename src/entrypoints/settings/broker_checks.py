@@ -39,8 +39,6 @@ def broker_problems(s: Settings) -> list[Issue]:
     if b.name == "mt5-rest":
         problems += [Issue((key, "broker.name"), "required when broker.name is mt5-rest")
                      for key in BRIDGE_NEEDS if not getattr(b, key.split(".")[1])]
-        # the adapters exist (adapters.mt5_rest) but the runtime is not wired to them yet
-        problems.append(Issue.at("broker.name", "the mt5-rest broker is not available in this version yet; use paper"))
     return problems
 
 

@@ -113,9 +113,6 @@ def _tier_problems(s: Settings) -> list[Issue]:
 
 def _adapter_problems(s: Settings) -> list[Issue]:
     problems = _required_by_choice(s)
-    if s.broker.name in ("mt5", "metaapi"):
-        problems.append(Issue.at("broker.name",
-                                 f"the {s.broker.name} broker is not available in this version yet; use paper"))
     if s.predictor.tags and s.predictor.name != "torch":
         problems.append(Issue(("predictor.tags", "predictor.name"), "tags name trained models: set PREDICTOR=torch"))
     if s.predictor.tags and s.mode == "live":
@@ -124,9 +121,12 @@ def _adapter_problems(s: Settings) -> list[Issue]:
     if s.predictor.name == "random" and s.mode == "live":
         problems.append(Issue(("predictor.name", "mode"),
                               "the random-direction baseline is a yardstick for reports; it never trades live"))
+    if s.predictor.name == "baseline" and s.mode == "live":
+        problems.append(Issue(("predictor.name", "mode"), "live mode trades a promoted gated model only: no promoted "
+                                                          "gated model with the momentum baseline (PREDICTOR=torch)"))
     if s.mode == "live" and s.broker.name == "paper":
         problems.append(Issue(("mode", "broker.name"),
-                              "live mode needs a real broker (mt5 or metaapi); use dryrun with paper"))
+                              "live mode needs a real broker (mt5, mt5-rest or metaapi); use dryrun with paper"))
     return problems
 
 

@@ -179,10 +179,9 @@ def test_impossible_sizes_are_refused_not_raised(lots: float) -> None:
     assert isinstance(answer, Rejection) and answer.code is RejectCode.INVALID_VOLUME
 
 
-def test_a_broker_that_cannot_be_asked_raises_for_the_runtime_to_decide() -> None:
-    with pytest.raises(BrokerUnavailable) as down:
-        GatewayBroker(_Down(_Clock())).open(_signal(), 0.5)
-    assert down.value.outcome_unknown
+def test_an_order_whose_answer_was_lost_and_that_the_broker_never_got_is_refused() -> None:
+    answer = GatewayBroker(_Down(_Clock())).open(_signal(), 0.5)
+    assert isinstance(answer, Rejection) and "holds no position" in answer.reason
 
 
 def test_the_dry_runs_paper_broker_says_why_it_refuses() -> None:

@@ -1,5 +1,5 @@
 """The live brokers' settings: parsed from the environment, each problem named by key, the bridge
-token a secret, and mt5-rest refused like mt5 and metaapi until the runtime is wired to them."""
+token a secret, and each live broker accepted once its credentials are there."""
 
 from __future__ import annotations
 
@@ -29,13 +29,26 @@ def test_the_broker_settings_come_from_the_environment() -> None:
     assert BRIDGE_TOKEN not in repr(b)
 
 
-def test_mt5_rest_needs_its_bridge_and_is_refused_until_wired() -> None:
+def test_mt5_rest_needs_its_bridge() -> None:
     found = problems(BROKER="mt5-rest")
     assert "required when broker.name is mt5-rest" in found["broker.mt5_bridge_url"]
     assert "required when broker.name is mt5-rest" in found["broker.mt5_bridge_token"]
-    assert "not available in this version yet" in found["broker.name"]
-    wired = problems(BROKER="mt5-rest", MT5_BRIDGE_URL="http://10.0.0.5:8765", MT5_BRIDGE_TOKEN=BRIDGE_TOKEN)
-    assert list(wired) == ["broker.name"]
+    assert "broker.name" not in found
+    wired = load_settings(config_path=None, dotenv_path=None, environ={
+        "BROKER": "mt5-rest", "MT5_BRIDGE_URL": "http://10.0.0.5:8765", "MT5_BRIDGE_TOKEN": BRIDGE_TOKEN})
+    assert wired.settings.broker.name == "mt5-rest"
+
+
+@pytest.mark.parametrize("env", [
+    {"BROKER": "mt5", "MT5_LOGIN": "1", "MT5_PASSWORD": "x", "MT5_SERVER": "s"},
+    {"BROKER": "metaapi", "METAAPI_TOKEN": "t", "METAAPI_ACCOUNT_ID": "a"},
+])
+def test_the_live_brokers_are_accepted_with_their_credentials(env: dict[str, str]) -> None:
+    assert load_settings(config_path=None, dotenv_path=None, environ=env).settings.broker.name == env["BROKER"]
+
+
+def test_live_mode_names_the_three_real_brokers() -> None:
+    assert "mt5, mt5-rest or metaapi" in problems(TRADEAI_MODE="live")["mode"]
 
 
 @pytest.mark.parametrize(("env", "key", "says"), [

@@ -83,7 +83,8 @@ def test_environment_strings_are_parsed_by_type(tmp_path: Path) -> None:
          "store.url is a postgres URL"),
         ({"NOTIFIER": "telegram"}, "notifier.telegram_bot_token", "required"),
         ({"TRADEAI_MODE": "live"}, "mode", "live mode needs a real broker"),
-        ({"BROKER": "mt5", "MT5_LOGIN": "1", "MT5_PASSWORD": "x", "MT5_SERVER": "s"}, "broker.name", "not available"),
+        ({"BROKER": "mt5", "MT5_LOGIN": "1"}, "broker.mt5_password", "required when broker.name is mt5"),
+        ({"BROKER": "metaapi"}, "broker.metaapi_account_id", "required when broker.name is metaapi"),
     ],
 )
 def test_each_kind_of_invalid_value_is_named_by_key(tmp_path: Path, env: dict[str, str], key: str,
