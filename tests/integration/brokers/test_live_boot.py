@@ -112,3 +112,23 @@ def test_the_gate_itself_names_missing_credentials_when_settings_were_not_checke
     assert "no promoted gated model: PREDICTOR=baseline" in str(refused.value)
     dry = attrs.evolve(settings, mode="dryrun")
     refuse_unready_live(build_container(dry), dry, [])  # dry-run is never gated
+
+
+def test_config_validate_explains_the_same_refusals_as_the_boot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                bridge: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()
+    env = {"TRADEAI_CONFIG": "", "TRADEAI_MODE": "live", "DATABASE_URL": f"sqlite:///{tmp_path}/book.db",
+           "MODEL_DIR": str(tmp_path / "models"), "BROKER": "mt5-rest", "PREDICTOR": "torch",
+           "MT5_BRIDGE_TOKEN": TOKEN}
+    unreachable = env | {"MT5_BRIDGE_URL": f"http://127.0.0.1:{closed_port()}"}
+    result = CliRunner().invoke(cli, ["config", "validate"], env=unreachable)
+    assert result.exit_code == 2
+    assert "no promoted gated model" in result.output and "does not answer" in result.output
+    assert TOKEN not in result.output
+    reachable = CliRunner().invoke(cli, ["config", "validate"], env=env | {"MT5_BRIDGE_URL": bridge})
+    assert reachable.exit_code == 2 and "no promoted gated model" in reachable.output
+    assert "does not answer" not in reachable.output
+    offline = CliRunner().invoke(cli, ["config", "validate", "--offline"], env=unreachable)
+    assert offline.exit_code == 0 and "settings are valid" in offline.output
+    assert not (tmp_path / "book.db").exists()
