@@ -1,5 +1,7 @@
 """Retention of the risk book: old dry-run rows go to a parquet file first, then leave the
-database in one transaction. Live rows, patterns and deployments are never archived.
+database in one transaction. Live rows, patterns and deployments are never archived. The outbox's
+finished messages (delivered or given up) older than the cutoff go the same way; a message still
+waiting is never touched, whatever its age.
 
 Order matters: the file is written to a temporary name, synced, renamed into place and read back;
 only when it holds exactly the selected rows are those rows (by id) deleted. A crash at any point
@@ -18,10 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from adapters.sql.tables import risk_book
+from adapters.sql.tables import outbox, risk_book
 
 _DELETE_BATCH = 10_000
-_TIME_COLUMNS = ("entry_time", "exit_time")
 
 
 class ArchiveError(RuntimeError):
@@ -45,10 +46,26 @@ def archive_dryrun(engine: sa.Engine, cutoff: datetime, out_dir: Path, now: date
     if not rows:
         return ArchiveResult(cutoff, 0, None, 0)
     path = out_dir / f"risk_book_dryrun_before_{cutoff:%Y%m%dT%H%M%SZ}_at_{now:%Y%m%dT%H%M%SZ}.parquet"
-    ids = [row["id"] for row in rows]
-    write_verified(_table(rows), path)
-    deleted = _delete(engine, ids)
-    return ArchiveResult(cutoff, len(rows), path, deleted)
+    return _move(engine, risk_book, rows, path, cutoff)
+
+
+def archive_outbox(engine: sa.Engine, cutoff: datetime, out_dir: Path, now: datetime) -> ArchiveResult:
+    """Move the messages delivered or given up that were written before ``cutoff`` into ``out_dir``."""
+    finished = sa.or_(outbox.c.delivered_at.is_not(None), outbox.c.given_up_at.is_not(None))
+    with engine.connect() as connection:
+        rows = [dict(r._mapping) for r in connection.execute(
+            sa.select(outbox).where(finished, outbox.c.created_at < cutoff).order_by(outbox.c.id))]
+    if not rows:
+        return ArchiveResult(cutoff, 0, None, 0)
+    path = out_dir / f"outbox_finished_before_{cutoff:%Y%m%dT%H%M%SZ}_at_{now:%Y%m%dT%H%M%SZ}.parquet"
+    return _move(engine, outbox, rows, path, cutoff)
+
+
+def _move(engine: sa.Engine, table: sa.Table, rows: list[dict[str, object]], path: Path,
+          cutoff: datetime) -> ArchiveResult:
+    ids = [int(str(row["id"])) for row in rows]
+    write_verified(_table(table, rows), path)
+    return ArchiveResult(cutoff, len(rows), path, _delete(engine, table, ids))
 
 
 def write_verified(table: pa.Table, path: Path) -> None:
@@ -69,11 +86,9 @@ def write_verified(table: pa.Table, path: Path) -> None:
         raise ArchiveError(f"{path}: read back {len(stored)} rows, expected {table.num_rows}; nothing was deleted")
 
 
-def _table(rows: Sequence[dict[str, object]]) -> pa.Table:
-    columns = {c.name: [row[c.name] for row in rows] for c in risk_book.columns}
-    for name in _TIME_COLUMNS:
-        columns[name] = [_aware(value) for value in columns[name]]
-    fields = [pa.field(c.name, _arrow_type(c), nullable=c.nullable) for c in risk_book.columns]
+def _table(table: sa.Table, rows: Sequence[dict[str, object]]) -> pa.Table:
+    columns = {c.name: [_aware(row[c.name]) for row in rows] for c in table.columns}
+    fields = [pa.field(c.name, _arrow_type(c), nullable=c.nullable) for c in table.columns]
     return pa.table(columns, schema=pa.schema(fields))
 
 
@@ -93,12 +108,12 @@ def _aware(value: object) -> object:
     return value
 
 
-def _delete(engine: sa.Engine, ids: Sequence[int]) -> int:
+def _delete(engine: sa.Engine, table: sa.Table, ids: Sequence[int]) -> int:
     deleted = 0
     with engine.begin() as connection:  # one transaction: all batches or none
         for start in range(0, len(ids), _DELETE_BATCH):
             batch = ids[start:start + _DELETE_BATCH]
-            deleted += connection.execute(sa.delete(risk_book).where(risk_book.c.id.in_(batch))).rowcount
+            deleted += connection.execute(sa.delete(table).where(table.c.id.in_(batch))).rowcount
         if deleted != len(ids):
             raise ArchiveError(f"deleted {deleted} rows, expected {len(ids)}; the deletion was rolled back")
     return deleted

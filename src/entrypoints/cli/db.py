@@ -128,7 +128,8 @@ def restore(ctx: click.Context, path: Path, yes: bool, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json: bool) -> None:
-    """Move old dry-run rows to parquet, then delete them. Live rows, patterns and deployments stay."""
+    """Move old dry-run rows, and old messages the outbox delivered or gave up, to parquet, then delete
+    them. Live rows, patterns, deployments and messages still waiting stay."""
     settings, store = _open(ctx)
     url = settings.store.url
     folder = out if out is not None else Path(settings.candles.data_dir) / "archive"
@@ -138,15 +139,19 @@ def archive(ctx: click.Context, older_than_days: int, out: Path | None, as_json:
     def run() -> Any:
         engine = store.engine()
         try:
-            return store.archive(cutoff, folder, now)
+            return store.archive(cutoff, folder, now), store.archive_outbox(cutoff, folder, now)
         finally:
             engine.dispose()
 
-    result = _guarded(run, url)
+    result, messages = _guarded(run, url)
     payload = {"store": mask_url(url), "cutoff": cutoff.isoformat(), "archived": result.rows,
-               "deleted": result.deleted, "path": None if result.path is None else str(result.path)}
+               "deleted": result.deleted, "path": None if result.path is None else str(result.path),
+               "outbox": {"archived": messages.rows, "deleted": messages.deleted,
+                          "path": None if messages.path is None else str(messages.path)}}
     text = (f"archived {result.rows} dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC to {result.path}"
             if result.rows else f"no dry-run rows older than {cutoff:%Y-%m-%d %H:%M} UTC")
+    if messages.rows:
+        text += f"\narchived {messages.rows} finished outbox messages to {messages.path}"
     _report(payload, as_json, text)
 
 

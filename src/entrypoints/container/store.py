@@ -95,6 +95,12 @@ def _archive(engine: Engine, cutoff: datetime, out_dir: Path, now: datetime) -> 
     return archive_dryrun(engine, cutoff, out_dir, now)
 
 
+def _archive_outbox(engine: Engine, cutoff: datetime, out_dir: Path, now: datetime) -> ArchiveResult:
+    from adapters.sql.retention import archive_outbox
+
+    return archive_outbox(engine, cutoff, out_dir, now)
+
+
 def maintenance_errors() -> tuple[type[Exception], ...]:
     """The failures a backup, restore or archive reports on purpose (their messages are written for
     the user), which a command shows in one line rather than a traceback."""
@@ -130,3 +136,4 @@ class StoreContainer(containers.DeclarativeContainer):
     backup: providers.Callable[Path] = providers.Callable(_backup, settings)
     restore: providers.Callable[None] = providers.Callable(_restore, settings)
     archive: providers.Callable[ArchiveResult] = providers.Callable(_archive, engine)
+    archive_outbox: providers.Callable[ArchiveResult] = providers.Callable(_archive_outbox, engine)

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from adapters.sql import SqlDeploymentRepository, SqlPatternRepository, SqlSignalRepository, create_engine, retention
 from adapters.sql.retention import ArchiveError, archive_dryrun
+from adapters.sql.tables import metadata
 from domain.models.deployments import ModelDeployment
 from domain.signals.signal import Mode
 from entrypoints.cli import cli
@@ -85,3 +87,31 @@ def test_cli_archive_reports_json_and_a_second_run_finds_nothing(store_url, tmp_
     again = CliRunner().invoke(cli, ["db", "archive", "--out", str(out), "--json"], env=env)
     assert json.loads(again.stdout)["archived"] == 0
     assert len(list(out.iterdir())) == 1
+
+
+def _messages(url: str, now: datetime) -> None:
+    """Old delivered, old given up, old still waiting, and recent delivered messages."""
+    rows = [("old-delivered", 100, "delivered_at"), ("old-given-up", 120, "given_up_at"),
+            ("old-waiting", 150, None), ("recent-delivered", 5, "delivered_at")]
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for key, days, finished in rows:
+            at = now - timedelta(days=days)
+            values = {"dedup_key": key, "kind": "signal", "text": f"message {key}", "created_at": at,
+                      "next_attempt_at": at, **({finished: at + timedelta(seconds=3)} if finished else {})}
+            connection.execute(sa.insert(metadata.tables["outbox"]).values(**values))
+    engine.dispose()
+
+
+def test_finished_outbox_messages_are_archived_and_a_waiting_one_never_is(store_url, tmp_path) -> None:
+    now = datetime.now(UTC)
+    _messages(store_url, now)
+    env, out = cli_env(store_url, tmp_path), tmp_path / "archive"
+    result = CliRunner().invoke(cli, ["db", "archive", "--out", str(out), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    moved = json.loads(result.output)["outbox"]
+    assert (moved["archived"], moved["deleted"]) == (2, 2)
+    archived = pq.read_table(moved["path"]).to_pylist()
+    assert sorted(r["dedup_key"] for r in archived) == ["old-delivered", "old-given-up"]
+    assert all(r["created_at"].tzinfo is not None for r in archived)
+    assert sorted(r["dedup_key"] for r in table_rows(store_url, "outbox")) == ["old-waiting", "recent-delivered"]
