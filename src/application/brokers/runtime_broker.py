@@ -23,9 +23,15 @@ from domain.signals.signal import Signal
 
 class GatewayBroker(Broker):
     def __init__(self, gateway: BrokerGateway, deviation_bps: float = 10.0,
-                 on_resolved: Callable[[str], None] | None = None, timer: Callable[[], float] | None = None) -> None:
+                 on_resolved: Callable[[str], None] | None = None, timer: Callable[[], float] | None = None,
+                 fixed_lots: float | None = None) -> None:
         """``on_resolved`` hears of each order whose lost answer was found at the broker (a log event);
-        ``timer`` (seconds, time.perf_counter in the runtime) times each order's round trip into its fill."""
+        ``timer`` (seconds, time.perf_counter in the runtime) times each order's round trip into its fill.
+        ``fixed_lots`` (MICRO_LOT: 0.01) replaces the size the guard allowed on every order: the guard's
+        decision stands, only the exposure shrinks, and the fill (so the book) carries the lots traded."""
+        if fixed_lots is not None and not fixed_lots > 0:
+            raise ValueError(f"fixed_lots must be > 0, got {fixed_lots!r}")
+        self._fixed_lots = fixed_lots
         self._gateway = gateway
         self._deviation_bps = deviation_bps
         self._on_resolved = on_resolved
@@ -37,7 +43,8 @@ class GatewayBroker(Broker):
 
     def open(self, signal: Signal, lots: float) -> Fill | Rejection:
         try:
-            order = MarketOrder.for_signal(signal, lots, self._deviation_bps)
+            order = MarketOrder.for_signal(signal, lots if self._fixed_lots is None else self._fixed_lots,
+                                           self._deviation_bps)
         except ValueError as exc:  # an impossible size or stops: refused like a broker would
             return Rejection(str(exc), RejectCode.INVALID_VOLUME)
         started = self._timer() if self._timer is not None else None

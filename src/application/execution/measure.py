@@ -49,6 +49,15 @@ def session_samples(time_ms: npt.NDArray[np.int64], values: npt.NDArray[np.float
 
 
 @attrs.frozen
+class LiveFill:
+    """A live closing fill of the risk book: the slippage the broker's price paid against the level."""
+
+    pair: str
+    time_ms: int
+    slippage_bps: float
+
+
+@attrs.frozen
 class MeasureResult:
     path: Path
     metrics: ExecutionMetrics
@@ -67,7 +76,8 @@ def _summary(batch: QuoteBatch, bases: list[str]) -> SourceSummary:
 
 
 def measure_execution(paths: Sequence[str], reader: QuoteFileReader, store: MetricsStore, *, now: datetime,
-                      min_samples: int, defaults: Instruments) -> MeasureResult:
+                      min_samples: int, defaults: Instruments, fills: Sequence[LiveFill] = ()) -> MeasureResult:
+    """``fills``: the risk book's live fills (`exec measure --risk-book`), measured as the slippage."""
     batches = [reader.read(p) for p in paths]  # every file checked before anything is written
     times: dict[str, list[npt.NDArray[np.int64]]] = {}
     spreads: dict[str, list[npt.NDArray[np.float64]]] = {}
@@ -85,7 +95,18 @@ def measure_execution(paths: Sequence[str], reader: QuoteFileReader, store: Metr
     if not spreads:
         raise QuoteFileError(", ".join(paths) or "(no files)", None, "no best bid/ask quotes in these sources")
     samples = {base: session_samples(np.concatenate(times[base]), np.concatenate(spreads[base])) for base in spreads}
-    model = ExecutionModel.from_samples(samples, {}, min_samples, defaults)
+    slippage = _slippage_samples(fills, defaults)
+    model = ExecutionModel.from_samples(samples, slippage, min_samples, defaults)
+    note = f"slippage: measured from {len(fills)} live risk-book fills" if fills else SLIPPAGE_NOTE
     metrics = ExecutionMetrics(model, now, min_samples, tuple(summaries),
-                               {base: len(s.pooled) for base, s in sorted(samples.items())}, (SLIPPAGE_NOTE,))
+                               {base: len(s.pooled) for base, s in sorted(samples.items())}, (note,))
     return MeasureResult(store.save(metrics, now.astimezone(UTC).date()), metrics)
+
+
+def _slippage_samples(fills: Sequence[LiveFill], defaults: Instruments) -> dict[str, SessionSamples]:
+    by_base: dict[str, list[LiveFill]] = {}
+    for fill in fills:
+        by_base.setdefault(defaults.base_of(fill.pair), []).append(fill)
+    return {base: session_samples(np.array([f.time_ms for f in group], dtype=np.int64),
+                                  np.array([f.slippage_bps for f in group], dtype=np.float64))
+            for base, group in by_base.items()}

@@ -295,6 +295,7 @@ class ScanMarket:
         if isinstance(fill, Rejection):  # nothing was filled: the state stays as if the signal never came
             return ScanOutcome(signal.pair, Status.REJECTED, now, signal=signal, prediction=prediction,
                                reasons=(f"{self._broker.name}: {fill.reason}",)), state
+        signal = attrs.evolve(signal, size=fill.lots)  # what was traded (MICRO_LOT sends 0.01), as booked
         return self._record(signal, prediction, fill, record_emission(state, candidate, now, config), state, now)
 
     def _record(self, signal: Signal, prediction: Prediction, fill: Fill, emitted: GuardState, before: GuardState,

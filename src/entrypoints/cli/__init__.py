@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "retrain": "entrypoints.cli.retrain:retrain",
     "mt5-bridge": "entrypoints.cli.mt5_bridge:mt5_bridge",
     "bot": "entrypoints.cli.bot:bot",
+    "microlot": "entrypoints.cli.microlot:microlot",
 }
 
 

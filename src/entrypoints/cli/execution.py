@@ -3,6 +3,7 @@ Exit codes: 0 ok, 1 failure (a bad quote file, a missing metrics file), 2 bad us
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ import click
 from entrypoints.cli.common import echo_json, fail, json_option, settings_from_context
 
 if TYPE_CHECKING:
+    from application.execution.measure import LiveFill
     from application.execution.ports import ExecutionMetrics
     from entrypoints.container import ExecutionContainer
 
@@ -45,10 +47,12 @@ def execution() -> None:
 @_data_dir_option
 @click.option("--min-samples", type=click.IntRange(min=1),
               help="Fewer samples in a pair x session fall back to the pooled figures (default: EXEC_MIN_SAMPLES).")
+@click.option("--risk-book", is_flag=True,
+              help="Also measure slippage from the risk book's closed live fills (DATABASE_URL).")
 @json_option
 @click.pass_context
 def measure(ctx: click.Context, sources: tuple[Path, ...], data_dir: Path | None, min_samples: int | None,
-            as_json: bool) -> None:
+            risk_book: bool, as_json: bool) -> None:
     """Measure spreads from quote files (MT5 ticks or exports, Binance bookTicker, 1m bid/ask bars)
     and write DATA_DIR/execution_metrics_YYYY-MM-DD.json, the latest-link switched to it."""
     from application.execution.measure import measure_execution
@@ -60,7 +64,7 @@ def measure(ctx: click.Context, sources: tuple[Path, ...], data_dir: Path | None
     try:
         result = measure_execution([str(p) for p in sources], container.quote_reader(), container.metrics_store(),
                                    now=datetime.now(UTC), min_samples=settings.execution.min_samples,
-                                   defaults=Instruments())
+                                   defaults=Instruments(), fills=_live_fills(container) if risk_book else ())
     except QuoteFileError as exc:
         fail(f"{exc}; nothing was written")
         return
@@ -106,6 +110,16 @@ def rollback(ctx: click.Context, day: str, data_dir: Path | None, as_json: bool)
         echo_json({"latest": str(target)})
     else:
         click.echo(f"execution_metrics.json -> {target.name}")
+
+
+def _live_fills(container: ExecutionContainer) -> Sequence[LiveFill]:
+    from adapters.sql.live_trades import LiveTradesError, read_live_fills
+    from entrypoints.container import build_container
+
+    try:
+        return read_live_fills(build_container(container.settings()).store().upgraded_engine())
+    except LiveTradesError as exc:
+        fail(f"{exc}; nothing was written")
 
 
 def _report(metrics: ExecutionMetrics, as_json: bool, head: dict[str, str], title: str, quantiles: bool) -> None:

@@ -16,6 +16,9 @@ from application.runtime.ports import Broker
 from domain.execution.instruments import Instruments
 from entrypoints.settings import Settings
 
+# MICRO_LOT=true: the smallest size every live symbol takes, whatever the sizing says
+MICRO_LOTS = 0.01
+
 
 def live_setup(settings: Settings, instruments: Instruments) -> LiveSetup:
     """BROKER_SYMBOLS and BROKER_MAGIC, with the contract sizes the guard sizes with."""
@@ -26,7 +29,7 @@ def gateway_broker(settings: Settings, gateway: BrokerGateway) -> Broker:
     log = structlog.get_logger("broker")
     return GatewayBroker(gateway, deviation_bps=settings.broker.deviation_bps,
                          on_resolved=lambda detail: log.warning("order_outcome_resolved", detail=detail),
-                         timer=time.perf_counter)
+                         timer=time.perf_counter, fixed_lots=MICRO_LOTS if settings.broker.micro_lot else None)
 
 
 def mt5_gateway(settings: Settings, instruments: Instruments) -> BrokerGateway:

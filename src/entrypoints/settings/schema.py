@@ -62,6 +62,9 @@ class BrokerSettings:
     magic: int = 2_100_514
     # worst price move accepted on a market order before the broker requotes, in bps of the price
     deviation_bps: float = 10.0
+    # trade 0.01 lots whatever the sizing says (the guard still decides allowed/denied); the book
+    # records the 0.01 actually traded. For a first live run with real fills at the smallest risk
+    micro_lot: bool = False
     # seconds a broker call may take before it counts as unavailable
     timeout_seconds: float = 10.0
     # mt5 on Windows: terminal64.exe to start (empty: the installed terminal)

@@ -46,6 +46,7 @@ ENV_VARS: dict[str, str] = {  # nosec B105
     "BROKER_SYMBOLS": "broker.symbols",
     "BROKER_MAGIC": "broker.magic",
     "BROKER_DEVIATION_BPS": "broker.deviation_bps",
+    "MICRO_LOT": "broker.micro_lot",
     "BROKER_TIMEOUT_SECONDS": "broker.timeout_seconds",
     "MT5_TERMINAL_PATH": "broker.mt5_terminal_path",
     "MT5_BRIDGE_URL": "broker.mt5_bridge_url",
