@@ -127,6 +127,10 @@ def _adapter_problems(s: Settings) -> list[Issue]:
     if s.mode == "live" and s.broker.name == "paper":
         problems.append(Issue(("mode", "broker.name"),
                               "live mode needs a real broker (mt5, mt5-rest or metaapi); use dryrun with paper"))
+    if s.broker.micro_lot and s.broker.name == "paper":  # silently ignored, it would read as a micro-lot run
+        problems.append(Issue(("broker.micro_lot", "broker.name"),
+                              "micro-lot trading measures a real broker's fills: the paper broker ignores it "
+                              "(set BROKER=mt5, mt5-rest or metaapi, or MICRO_LOT=false)"))
     return problems
 
 

@@ -50,7 +50,9 @@ def test_a_fixed_size_must_be_positive(lots: float) -> None:
 
 
 def test_micro_lot_is_read_from_the_environment() -> None:
-    on = load_settings(dotenv_path=None, environ={"MICRO_LOT": "true"}).settings
+    on = load_settings(dotenv_path=None, environ={"MICRO_LOT": "true", "BROKER": "mt5-rest",
+                                                  "MT5_BRIDGE_URL": "http://127.0.0.1:8765",
+                                                  "MT5_BRIDGE_TOKEN": "bridge-secret-0123456789"}).settings
     assert on.broker.micro_lot is True
     assert load_settings(dotenv_path=None, environ={}).settings.broker.micro_lot is False
     terminal = _terminal()  # the container's broker for a live gateway carries the setting

@@ -75,3 +75,12 @@ def test_the_bridge_token_is_masked_by_config_show(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     shown = CliRunner().invoke(cli, ["config", "show"], env={"MT5_BRIDGE_TOKEN": BRIDGE_TOKEN})
     assert shown.exit_code == 0 and "broker.mt5_bridge_token" in shown.output and BRIDGE_TOKEN not in shown.output
+
+
+def test_micro_lot_with_the_paper_broker_is_refused_not_silently_ignored() -> None:
+    said = problems(MICRO_LOT="true")
+    assert "the paper broker ignores it" in said["broker.micro_lot"]
+    bridged = load_settings(config_path=None, dotenv_path=None, environ={
+        "MICRO_LOT": "true", "BROKER": "mt5-rest", "MT5_BRIDGE_URL": "http://127.0.0.1:8765",
+        "MT5_BRIDGE_TOKEN": BRIDGE_TOKEN})
+    assert bridged.settings.broker.micro_lot
