@@ -10,6 +10,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from adapters.common.json_reply import send_json
 from application.runtime.health import HealthReport
 
 PATH = "/healthz"
@@ -29,13 +30,7 @@ def _handler(report: Callable[[], HealthReport]) -> type[BaseHTTPRequestHandler]
             self._send(200 if current.healthy else 503, current.body)
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, json.dumps(body).encode())
 
         def log_message(self, format: str, *args: Any) -> None:
             return None  # probes every few seconds would flood the log

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from adapters.common.json_reply import send_json
 from adapters.mt5_rest.wire import PREFIX, TOKEN_HEADER, MalformedMessage, dump, load, parse_json, parse_time
 from application.brokers.ports import BrokerGateway, BrokerUnavailable
 from application.brokers.values import Execution, MarketOrder
@@ -123,13 +124,7 @@ def _handler(gateway: BrokerGateway, token: bytes, lock: threading.Lock) -> type
             return parse_json(self.rfile.read(length))
 
         def _send(self, status: int, body: Any) -> None:
-            payload = dump(body)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(payload)
+            send_json(self, status, dump(body))
 
         def log_message(self, format: str, *args: Any) -> None:
             return None  # the request line carries client ids, never the token; the runtime logs the outcomes
