@@ -1,6 +1,8 @@
 """Live, before the first scan: reconcile the broker's positions with the risk book, and say what
-was found: each broker position the book does not hold as an error event and an alert to the
-notifier (it is never adopted), each close the broker made while the runtime was down as booked."""
+was found: each order the runtime sent and never booked, resolved from its intent (booked from the
+broker's fill, or found unfilled); each broker position the book does not hold as an error event
+and an alert to the notifier (it is never adopted); each close the broker made while the runtime
+was down as booked."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from application.brokers.ports import BrokerGateway
 from application.runtime.ports import Notifier
 from application.runtime.reconcile import Reconciliation
 from application.runtime.scan_market import ScanMarket
+from entrypoints.runtime_log import log_recovered
 
 
 def reconcile_at_start(scan: ScanMarket, gateway: BrokerGateway, notifier: Notifier, now: datetime,
@@ -22,6 +25,7 @@ def reconcile_at_start(scan: ScanMarket, gateway: BrokerGateway, notifier: Notif
     except Exception as exc:
         log.error("reconcile_failed", error=f"{type(exc).__name__}: {exc}")
         return None
+    log_recovered(log, result.recovered)
     for p in result.unknown:
         held = f"⚠️ {gateway.name}: position {p.ticket} {p.direction.value} {p.lots} {p.symbol} at {p.open_price}"
         if p.client_id:  # this runtime's order, whose record was lost (killed between the order and the write)

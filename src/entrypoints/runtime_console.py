@@ -16,7 +16,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO, cast
 
-from application.runtime.scan_market import ScanReport, Status
+from application.runtime.scan_market import ScanReport
+from application.runtime.scan_outcome import Status
 from entrypoints.runtime_delivery import describe_delivery
 
 REDRAW_EVERY_S = 0.1

@@ -9,12 +9,15 @@ the repeats are counted in the roll-up and the summary."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from application.runtime.alerts import AlertThrottle, alert_event
 from application.runtime.loop import RunSummary
 from application.runtime.paper_book import ClosedTrade
-from application.runtime.scan_market import ScanOutcome, ScanReport, Status
+from application.runtime.recover_orders import Recovered, RecoveryKind
+from application.runtime.scan_market import ScanReport
+from application.runtime.scan_outcome import ScanOutcome, Status
 from domain.risk.decisions import Rule
 from domain.risk.emission import Alert
 from entrypoints.runtime_rollup import HourRollup, count
@@ -22,6 +25,20 @@ from entrypoints.settings import Settings, mask_url
 
 ACT_ON_RULES = frozenset({Rule.KILL_SWITCH, Rule.FTMO_DAILY_LOSS, Rule.FTMO_MAX_LOSS, Rule.INTERNAL_DAILY_LOSS,
                           Rule.INTERNAL_TOTAL_LOSS, Rule.INVALID_INPUT})
+
+
+def log_recovered(log: Any, recovered: Sequence[Recovered]) -> None:
+    """The orders resolved from their intents: booked late (a warning: a person learns of a trade
+    after the fact), found unfilled or already booked, or still unresolved (an error)."""
+    for found in recovered:
+        fields = {"signal_id": found.signal.signal_id, "pair": found.signal.pair.symbol, "detail": found.detail}
+        if found.kind is RecoveryKind.BOOKED and found.fill is not None:
+            log.warning("order_recovered", price=found.fill.price, lots=found.fill.lots,
+                        filled_at=found.fill.at.isoformat(), **fields)
+        elif found.kind is RecoveryKind.UNRESOLVED:
+            log.error("order_unresolved", **fields)
+        else:
+            log.info("order_intent_cleared", outcome=found.kind.value, **fields)
 
 
 class ScanLog:
@@ -37,6 +54,7 @@ class ScanLog:
         self._rollup.begin(report.at)
         if report.pattern_note:
             self._log.info("pattern_history", note=report.pattern_note)
+        log_recovered(self._log, report.recovered)
         for trade in report.closed:
             _log_trade(self._log, trade)
         for refused in report.refused_closes:

@@ -6,15 +6,18 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TextIO
 
 import attrs
 import structlog
 
+from application.brokers.day_start import balance_at
 from application.data.ports import CandleSource, Clock
 from application.runtime.controls import controls_reader
 from application.runtime.loop import Runtime
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_outcome import Controls
 from domain.execution.instruments import Instruments
 from domain.market.candles import Pair
 from domain.signals.signal import Mode
@@ -91,7 +94,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
     delivery, outbox_worker = start_delivery(container.outbox(), container.notifier(), settings, log)
     scan = ScanMarket(source=source, predictor=predictor, notifier=container.notifier(),
                       broker=container.broker(), config=config, timer=container.timer(), delivery=delivery,
-                      account=_broker_account(container, settings), **stored)
+                      **_broker_account(container, settings), **stored)
     log.info("runtime_started", source=settings.candles.source, pairs=[p.symbol for p in config.pairs],
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
              store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name,
@@ -135,11 +138,13 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
             "outbox": outbox_worker.summary()}
 
 
-def _broker_account(container: RuntimeContainer, settings: Settings) -> Callable[[], Any] | None:
-    """Live: the broker's account, whose balance and equity the guard reads (paper: the book's own)."""
+def _broker_account(container: RuntimeContainer, settings: Settings) -> dict[str, Any]:
+    """Live: the broker's account, whose balance and equity the guard reads, and its balance at a
+    past instant, for the day-start balance (paper: the book's own)."""
     if settings.mode != "live" or settings.broker.name == "paper":
-        return None
-    return container.broker_gateway().account
+        return {}
+    gateway = container.broker_gateway()
+    return {"account": gateway.account, "day_start": partial(balance_at, gateway)}
 
 
 def _execution_costs(root: Container, log: Any) -> Instruments:
@@ -156,12 +161,14 @@ def _console_stream(container: RuntimeContainer, terminal: Terminal, json_output
 
 def _book_and_controls(container: RuntimeContainer, settings: Settings, stop: threading.Event,
                        log: Any) -> dict[str, Any]:
-    book, control_repo, patterns = open_when_up(
-        lambda: (container.risk_book(), container.control_repository(), container.pattern_repository()),
+    live = settings.mode == "live" and settings.broker.name != "paper"
+    book, control_repo, patterns, intents = open_when_up(
+        lambda: (container.risk_book(), container.control_repository(), container.pattern_repository(),
+                 container.order_intents() if live else None),
         settings, stop)
     controls = controls_reader(default_controls(settings), control_repo, settings.guards.kill_switch,
                                on_error=lambda why: log.error("controls_unreadable", error=why))
-    return {"book": book, "controls": controls, "patterns": patterns}
+    return {"book": book, "controls": controls, "patterns": patterns, "intents": intents}
 
 
 def _close(resource: object) -> None:

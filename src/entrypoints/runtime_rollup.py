@@ -10,7 +10,8 @@ from typing import Any
 
 import attrs
 
-from application.runtime.scan_market import ScanReport, Status
+from application.runtime.scan_market import ScanReport
+from application.runtime.scan_outcome import Status
 from domain.risk.emission import Alert
 
 

@@ -4,10 +4,17 @@ adapters (tests/integration/sql/test_risk_book_contract.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from application.runtime.outbox import OutboxMessage
-from application.runtime.ports import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
+from application.runtime.ports import (
+    ControlChange,
+    ControlRepository,
+    EntryFill,
+    EquitySnapshot,
+    OrderIntents,
+    RiskBookUnitOfWork,
+)
 from domain.risk.emission import GuardState
 from domain.signals.signal import Mode, Signal
 from domain.stats.outcomes import OutcomeConflict, TradeOutcome, UnknownSignal
@@ -39,6 +46,7 @@ class InMemoryRiskBook(RiskBookUnitOfWork):
         self.outbox = outbox or InMemoryOutbox()  # the messages record_signal writes with their signal
         self.fail_with = fail_with
         self.signals: dict[str, Signal] = {}
+        self.entries: dict[str, EntryFill] = {}  # the opening fills recorded with their signals
         self.outcomes: dict[str, TradeOutcome] = {}
         self.state: GuardState | None = None
         self.days: dict[date, tuple[float, float | None]] = {}
@@ -52,11 +60,14 @@ class InMemoryRiskBook(RiskBookUnitOfWork):
         self._check_up()
         return self.state
 
-    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None,
+                      entry: EntryFill | None = None) -> bool:
         self._check_up()
         if signal.signal_id in self.signals:
             return False
         self.signals[signal.signal_id] = signal
+        if entry is not None:
+            self.entries[signal.signal_id] = entry
         if message is not None:
             self.outbox.add(message)
         self._save(state)
@@ -82,6 +93,30 @@ class InMemoryRiskBook(RiskBookUnitOfWork):
         self.state = state
         self.days.update({d.day: (d.start_balance, d.end_balance) for d in account.history})
         self.days[account.day] = (account.day_start_balance, None)
+
+
+class InMemoryOrderIntents(OrderIntents):
+    """``intents`` by signal_id, in the order written; ``fail_with`` makes every call raise."""
+
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.intents: dict[str, Signal] = {}
+        self.fail_with = fail_with
+
+    def write(self, signal: Signal, at: datetime) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.intents.pop(signal.signal_id, None)
+        self.intents[signal.signal_id] = signal
+
+    def pending(self) -> Sequence[Signal]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        return tuple(self.intents.values())
+
+    def discard(self, signal_id: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.intents.pop(signal_id, None)
 
 
 class InMemoryControlRepository(ControlRepository):

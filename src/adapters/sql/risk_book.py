@@ -21,7 +21,7 @@ from adapters.sql.state_codec import decode_state, encode_state
 from adapters.sql.tables import account_days, control_changes, equity_snapshots, guard_state
 from adapters.sql.timeutil import utc
 from application.runtime.outbox import OutboxMessage
-from application.runtime.ports import ControlChange, ControlRepository, EquitySnapshot, RiskBookUnitOfWork
+from application.runtime.ports import ControlChange, ControlRepository, EntryFill, EquitySnapshot, RiskBookUnitOfWork
 from domain.risk.emission import GuardState
 from domain.signals.signal import Signal
 from domain.stats.outcomes import TradeOutcome
@@ -55,9 +55,10 @@ class SqlRiskBook(RiskBookUnitOfWork):
             text = connection.execute(query).scalar_one_or_none()
         return None if text is None else decode_state(text, f"guard_state row of account {self._account!r}")
 
-    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None,
+                      entry: EntryFill | None = None) -> bool:
         with self._engine.begin() as connection:
-            if not insert_signal(connection, signal):
+            if not insert_signal(connection, signal, entry):
                 return False
             if message is not None:  # the announcement commits, or rolls back, with the signal
                 insert_message(connection, message, self._clock())

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from adapters.sql.dialect import insert
 from adapters.sql.tables import risk_book
 from adapters.sql.timeutil import utc
+from application.runtime.ports import EntryFill
 from application.stats.ports import SignalRepository
 from domain.market.candles import Direction, Pair
 from domain.signals.patterns import PatternKey
@@ -43,9 +44,10 @@ class SqlSignalRepository(SignalRepository):
             return int(connection.execute(sa.select(sa.func.count()).select_from(risk_book)).scalar_one())
 
 
-def insert_signal(connection: sa.Connection, signal: Signal) -> bool:
-    """Add the signal's row inside the caller's transaction; False when its signal_id is there."""
-    statement = (insert(connection, risk_book).values(**_row(signal))
+def insert_signal(connection: sa.Connection, signal: Signal, entry: EntryFill | None = None) -> bool:
+    """Add the signal's row (with its opening fill when given) inside the caller's transaction;
+    False when its signal_id is there."""
+    statement = (insert(connection, risk_book).values(**_row(signal), **_entry(entry))
                  .on_conflict_do_nothing(index_elements=["signal_id"]).returning(risk_book.c.id))
     # rowcount is unreliable with RETURNING-capable drivers; a returned id means a new row
     return connection.execute(statement).first() is not None
@@ -69,6 +71,13 @@ def _row(signal: Signal) -> dict[str, Any]:
         "pattern_hash": signal.pattern.pattern_hash if signal.pattern else None,
         "pattern_name": signal.pattern.name if signal.pattern else None,
     }
+
+
+def _entry(entry: EntryFill | None) -> dict[str, float | None]:
+    if entry is None:
+        return {}
+    return {"entry_fill_price": entry.price, "entry_slippage_bps": entry.slippage_bps,
+            "entry_spread_bps": entry.spread_bps, "entry_latency_ms": entry.latency_ms}
 
 
 def _signal(row: Any) -> Signal:

@@ -1,4 +1,4 @@
-"""The guard state as JSON text for guard_state.state_json.
+"""The guard state as JSON text for guard_state.state_json, and a signal for order_intents.signal_json.
 
 One private cattrs converter serves this boundary. It is strict on the way in: a state that
 does not decode exactly must stop the runtime, because starting from a blank state would forget
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Set
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cattrs import BaseValidationError, transform_error
 from cattrs.preconf.json import make_converter
@@ -19,8 +19,10 @@ from cattrs.v import format_exception
 
 from domain.market.candles import Pair, require_utc
 from domain.risk.emission import GuardState
+from domain.signals.signal import Signal
 
 FORMAT = 1
+_T = TypeVar("_T")
 
 # sorted sets (the trading days) keep the text stable from one save to the next
 _converter = make_converter(forbid_extra_keys=True, unstruct_collection_overrides={Set: sorted})
@@ -69,14 +71,28 @@ def encode_state(state: GuardState) -> str:
 
 def decode_state(text: str, source: str = "state_json") -> GuardState:
     """``source`` names where the text came from, for the error a damaged state raises."""
+    return _decode(text, source, "state", GuardState)
+
+
+def encode_signal(signal: Signal) -> str:
+    """A signal as text (an order intent's), read back exactly by decode_signal."""
+    document = {"format": FORMAT, "signal": _converter.unstructure(signal)}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def decode_signal(text: str, source: str = "signal_json") -> Signal:
+    return _decode(text, source, "signal", Signal)
+
+
+def _decode(text: str, source: str, key: str, kind: type[_T]) -> _T:
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, TypeError) as exc:
         raise UnreadableState(f"{source} is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT or "state" not in document:
-        raise UnreadableState(f"{source} is not a format-{FORMAT} guard state document")
+    if not isinstance(document, dict) or document.get("format") != FORMAT or key not in document:
+        raise UnreadableState(f"{source} is not a format-{FORMAT} {kind.__name__} document")
     try:
-        return _converter.structure(document["state"], GuardState)
+        return _converter.structure(document[key], kind)
     except BaseValidationError as exc:
         problems = transform_error(exc, format_exception=_with_detail)
         raise UnreadableState(f"{source} does not decode: {'; '.join(problems)}") from exc

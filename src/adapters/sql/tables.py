@@ -36,6 +36,12 @@ risk_book = sa.Table(
     # migration 0006: the pattern the signal was emitted under (none on older rows)
     sa.Column("pattern_hash", sa.String(64), nullable=True),
     sa.Column("pattern_name", sa.String(120), nullable=True),
+    # migration 0008: the opening fill (entry_price is the price the signal was decided at; the
+    # unprefixed slippage, spread and latency columns are the closing fill's)
+    sa.Column("entry_fill_price", sa.Float, nullable=True),
+    sa.Column("entry_slippage_bps", sa.Float, nullable=True),
+    sa.Column("entry_spread_bps", sa.Float, nullable=True),
+    sa.Column("entry_latency_ms", sa.Float, nullable=True),
     sa.CheckConstraint("result IN ('W', 'L') OR result IS NULL", name="ck_risk_book_result"),
     sa.CheckConstraint("mode IN ('dryrun', 'live')", name="ck_risk_book_mode"),
 )
@@ -138,6 +144,18 @@ outbox = sa.Table(
     sa.CheckConstraint("attempts >= 0", name="ck_outbox_attempts"),
 )
 sa.Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.given_up_at, outbox.c.next_attempt_at)
+
+# A live order written before it is sent and removed once booked (migration 0008):
+# application.runtime.ports.OrderIntents.
+order_intents = sa.Table(
+    "order_intents",
+    metadata,
+    sa.Column("signal_id", sa.String(64), primary_key=True),
+    sa.Column("mode", sa.String(6), nullable=False),
+    sa.Column("signal_json", sa.Text, nullable=False),
+    sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("mode IN ('dryrun', 'live')", name="ck_order_intents_mode"),
+)
 
 # Retraining asked for from the bot (migration 0005): application.bot.ports.RetrainRequests.
 retrain_requests = sa.Table(

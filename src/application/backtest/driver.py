@@ -12,7 +12,8 @@ from application.backtest.observe import unreadable_rows
 from application.backtest.proofs import HeldPositions, first_at_or_after, proved_denial
 from application.backtest.tiers import TierWalk
 from application.backtest.trades import BacktestTrades, TradeBook
-from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_outcome import Status
 from domain.execution.instruments import Instruments
 from domain.market.candles import IntArray, Pair, ms_to_datetime
 from domain.market.quality import Ohlcv

@@ -43,7 +43,8 @@ from application.data.candle_source import LoadedCandleSource
 from application.runtime.loop import align_up
 from application.runtime.pattern_history import PatternHistory
 from application.runtime.ports import Broker
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Controls
 from domain.execution.instruments import Instruments
 from domain.market.candles import MINUTE_MS, FloatArray, IntArray, Pair, datetime_to_ms, ms_to_datetime
 from domain.market.quality import Ohlcv

@@ -14,7 +14,7 @@ import numpy as np
 from application.backtest.ports import BulkPredictions
 from application.models.ports import Predictor
 from application.runtime.outbox import OutboxMessage
-from application.runtime.ports import EquitySnapshot, Notifier, RiskBookUnitOfWork
+from application.runtime.ports import EntryFill, EquitySnapshot, Notifier, RiskBookUnitOfWork
 from domain.market.candles import CandleWindow, Direction, IntArray, Pair
 from domain.risk.emission import GuardState
 from domain.signals.signal import Prediction, Signal
@@ -60,7 +60,8 @@ class BacktestBook(RiskBookUnitOfWork):
     def load_state(self) -> GuardState | None:
         return None
 
-    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None,
+                      entry: EntryFill | None = None) -> bool:
         if signal.signal_id in self._seen:  # a backtest announces nothing: the message is dropped
             return False
         self._seen.add(signal.signal_id)

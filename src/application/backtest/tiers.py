@@ -20,7 +20,8 @@ import numpy as np
 
 from application.backtest.observe import Observed, Ranks
 from application.backtest.patterns import PatternRanks
-from application.runtime.scan_market import ScanOutcome, ScanReport, Status
+from application.runtime.scan_market import ScanReport
+from application.runtime.scan_outcome import ScanOutcome, Status
 from domain.market.candles import FloatArray, IntArray, Pair
 from domain.risk.decisions import Rule
 from domain.signals.confidence import HysteresisSettings, PairTier, TierState, step_tier

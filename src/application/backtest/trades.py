@@ -21,7 +21,8 @@ from collections.abc import Iterable
 import attrs
 
 from application.runtime.paper_book import ClosedTrade
-from application.runtime.scan_market import ScanReport, Status
+from application.runtime.scan_market import ScanReport
+from application.runtime.scan_outcome import Status
 from domain.evaluation.trades import sessions_at
 from domain.execution.instruments import BPS, Instruments
 from domain.execution.sampling import FillCosts

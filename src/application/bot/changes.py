@@ -14,7 +14,7 @@ from application.bot.confirm import Confirmations, Pending, button_data
 from application.bot.setup import BotSetup, BotStores, Button, Reply
 from application.bot.text import minute, tagged
 from application.runtime.controls import ControlError, current_controls, preview_control, set_control
-from application.runtime.scan_market import Controls
+from application.runtime.scan_outcome import Controls
 
 RETRAIN = "retrain"
 THRESHOLD_USAGE = "Usage: /threshold <high|medium|low> <value>, e.g. /threshold high 0.72"

@@ -7,7 +7,7 @@ from typing import Any
 
 from application.bot.text import mode_name, tagged
 from application.runtime.health import HealthReport
-from application.runtime.scan_market import Controls
+from application.runtime.scan_outcome import Controls
 from domain.signals.signal import Mode
 
 

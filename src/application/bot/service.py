@@ -23,7 +23,7 @@ from application.bot.setup import BotSetup, BotStores, Reply
 from application.bot.stats_view import StatsUsage, parse_stats_args, stats_text
 from application.bot.text import minute
 from application.runtime.controls import current_controls
-from application.runtime.scan_market import Controls
+from application.runtime.scan_outcome import Controls
 from domain.security.redaction import mask_urls_in
 
 COMMANDS = (

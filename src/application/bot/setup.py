@@ -12,7 +12,7 @@ from application.bot.ports import RetrainRequests
 from application.bot.ratelimit import RateLimit
 from application.runtime.health import HealthReport
 from application.runtime.ports import ControlRepository, RiskBookUnitOfWork
-from application.runtime.scan_market import Controls
+from application.runtime.scan_outcome import Controls
 from application.stats.ports import PatternRepository, PerformanceQueries
 from domain.risk import RiskSettings
 from domain.signals.signal import Mode

@@ -14,7 +14,7 @@ from datetime import datetime
 import attrs
 
 from application.runtime.ports import ControlChange, ControlRepository
-from application.runtime.scan_market import Controls
+from application.runtime.scan_outcome import Controls
 from domain.signals.signal import TierThresholds
 
 _ON = {"on", "true", "1", "yes"}

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from application.data.ports import Clock
-from application.runtime.scan_market import ScanMarket, ScanReport, Status
+from application.runtime.scan_market import ScanMarket, ScanReport
+from application.runtime.scan_outcome import Status
 
 
 @attrs.define

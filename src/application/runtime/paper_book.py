@@ -11,7 +11,7 @@ and found again on the next scan, because exits are a pure function of the candl
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import ParamSpec
 
 import attrs
@@ -20,12 +20,12 @@ from application.brokers.values import AccountInfo
 from application.data.ports import CandleSource
 from application.runtime.pattern_history import RunPatterns
 from application.runtime.ports import Broker, RiskBookUnitOfWork
-from domain.execution.fills import Fill, Rejection
+from domain.execution.fills import Fill, RejectCode, Rejection
 from domain.execution.instruments import Instruments
 from domain.execution.paper import ExitReason, PaperClose, PaperExit, book_close, find_exit
 from domain.market.candles import Pair
 from domain.risk import Position, RiskSettings, account_status, mark_to_market
-from domain.risk.account import sync_with_broker
+from domain.risk.account import day_opened_at, rebase_day_start, sync_with_broker
 from domain.risk.emission import GuardState, record_outcome, with_account
 from domain.risk.trade_check import AccountStatus
 from domain.stats.outcomes import Result, TradeOutcome
@@ -62,10 +62,15 @@ class Settlement:
 class PaperBook:
     def __init__(self, *, source: CandleSource, book: RiskBookUnitOfWork, broker: Broker, instruments: Instruments,
                  risk: RiskSettings, max_hold: timedelta, patterns: RunPatterns | None = None,
-                 account: Callable[[], AccountInfo] | None = None) -> None:
-        """``account`` (live): the broker's account, whose balance and equity the guard then reads."""
+                 account: Callable[[], AccountInfo] | None = None,
+                 day_start: Callable[[datetime, datetime], float] | None = None) -> None:
+        """``account`` (live): the broker's account, whose balance and equity the guard then reads;
+        ``day_start(at, now)`` (live): the broker's balance at ``at``, read once a day for the
+        balance at the Prague midnight that opened it (application.brokers.day_start)."""
         self._source = source
         self._account = account
+        self._day_start = day_start
+        self._day_read: date | None = None  # the day whose opening balance was read from the broker
         self._book = book
         self._broker = broker
         self._instruments = instruments
@@ -82,7 +87,7 @@ class PaperBook:
         state = self._close_all(state, exits, closed, refused)
         marks = self._marks(state.account.positions, now, problems)
         state = with_account(state, mark_to_market(state.account, marks, now))
-        state = self._synced(state, problems)
+        state = self._synced(state, now, problems)
         status = account_status(state.account, now, self._risk)
         if status.must_close and state.account.positions:
             floor_exits = [PaperExit(p.position_id, ExitReason.FLOOR, now, p.mark) for p in state.account.positions]
@@ -90,17 +95,35 @@ class PaperBook:
             status = account_status(state.account, now, self._risk)
         return Settlement(state, tuple(closed), status, tuple(dict.fromkeys(problems)), tuple(refused))
 
-    def _synced(self, state: GuardState, problems: list[str]) -> GuardState:
+    def _synced(self, state: GuardState, now: datetime, problems: list[str]) -> GuardState:
         """Live: the broker's balance and equity replace the book's. An account that cannot be read
         leaves the equity unknown: a problem, so nothing is emitted until it is read again."""
         if self._account is None:
             return state
         try:
             info = self._account()
-            return with_account(state, sync_with_broker(state.account, info.balance, info.equity))
+            state = with_account(state, sync_with_broker(state.account, info.balance, info.equity))
         except Exception as exc:
             problems.append(f"the broker's account cannot be read: {type(exc).__name__}: {exc}")
             return state
+        return self._day_opened(state, now, problems)
+
+    def _day_opened(self, state: GuardState, now: datetime, problems: list[str]) -> GuardState:
+        """Live, once a day: the day-start balance the daily floor rests on is the broker's balance
+        at the day's opening midnight, not the book's guess. Unreadable, the floor is not known:
+        a problem, so nothing is emitted until it is read."""
+        account = state.account
+        if self._day_start is None or self._day_read == account.day:
+            return state
+        try:
+            balance = self._day_start(day_opened_at(account.day, account.timezone), now)
+            state = with_account(state, rebase_day_start(account, balance))
+        except Exception as exc:
+            problems.append(f"the broker's balance at the start of {account.day} cannot be read: "
+                            f"{type(exc).__name__}: {exc}")
+            return state
+        self._day_read = account.day
+        return state
 
     def close_now(self, state: GuardState,
                   exits: Sequence[PaperExit]) -> tuple[GuardState, tuple[ClosedTrade, ...], tuple[RefusedClose, ...]]:
@@ -174,12 +197,13 @@ class PaperBook:
 
 
 def ask_broker(order: Callable[_P, Fill | Rejection], *args: _P.args, **kwargs: _P.kwargs) -> Fill | Rejection:
-    """Place ``order``; a broker that cannot be asked (network, SDK error) answers as a refusal, so
-    the runtime logs it and goes on instead of losing the scan."""
+    """Place ``order``; a broker that cannot be asked (network, SDK error) answers as a refusal
+    (``RejectCode.UNANSWERED``: it may have been filled all the same), so the runtime logs it and
+    goes on instead of losing the scan."""
     try:
         return order(*args, **kwargs)
     except Exception as exc:
-        return Rejection(f"{type(exc).__name__}: {exc}")
+        return Rejection(f"{type(exc).__name__}: {exc}", RejectCode.UNANSWERED)
 
 
 def _outcome(close: PaperClose, fill: Fill, slippage_expected_bps: float) -> TradeOutcome:

@@ -56,6 +56,23 @@ class ControlChange:
             raise ValueError("a control change needs a key and who made it")
 
 
+@attrs.frozen
+class EntryFill:
+    """The opening fill as the risk book records it: its price, and the costs and round trip the
+    broker reported (None where it did not say: a fill found again in the deal history)."""
+
+    price: float
+    slippage_bps: float | None = None
+    spread_bps: float | None = None
+    latency_ms: float | None = None
+
+    @classmethod
+    def of(cls, fill: Fill, costs_known: bool = True) -> EntryFill:
+        if not costs_known:
+            return cls(fill.price, latency_ms=fill.latency_ms)
+        return cls(fill.price, fill.slippage_bps, fill.spread_bps, fill.latency_ms)
+
+
 class RiskBookUnitOfWork(Protocol):
     """The risk book of one account (the dry-run paper account or the live one)."""
 
@@ -63,9 +80,11 @@ class RiskBookUnitOfWork(Protocol):
         """The state saved last, or None on first start."""
         ...
 
-    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None) -> bool:
-        """Insert the signal, its ``message`` into the outbox when given, and save ``state``
-        atomically. False, and nothing written, when the signal_id is already in the risk book."""
+    def record_signal(self, signal: Signal, state: GuardState, message: OutboxMessage | None = None,
+                      entry: EntryFill | None = None) -> bool:
+        """Insert the signal with its opening fill ``entry``, its ``message`` into the outbox when
+        given, and save ``state`` atomically. False, and nothing written, when the signal_id is
+        already in the risk book."""
         ...
 
     def record_outcome(self, outcome: TradeOutcome, state: GuardState) -> bool:
@@ -75,6 +94,26 @@ class RiskBookUnitOfWork(Protocol):
 
     def save_state(self, state: GuardState, snapshot: EquitySnapshot | None = None) -> None:
         """Save ``state`` (and the day-start balances it holds), with an equity snapshot if given."""
+        ...
+
+
+class OrderIntents(Protocol):
+    """Live orders written, and committed, before they are sent: a write-ahead record. An intent
+    is discarded once its order's outcome is booked (filled and recorded, or refused); one still
+    there at a start names an order whose outcome was never booked (the runtime was killed between
+    the order and the record, or the broker's answer was lost), which reconciliation resolves by
+    its client id (application.runtime.recover_orders)."""
+
+    def write(self, signal: Signal, at: datetime) -> None:
+        """Record ``signal`` (sized) as about to be sent; writing it again replaces it."""
+        ...
+
+    def pending(self) -> Sequence[Signal]:
+        """The intents not yet discarded, oldest first."""
+        ...
+
+    def discard(self, signal_id: str) -> None:
+        """Forget ``signal_id``'s intent; nothing when there is none."""
         ...
 
 

@@ -17,6 +17,7 @@ import attrs
 from application.brokers.ports import BrokerGateway
 from application.brokers.values import BrokerPosition, DealEntry, DealReason
 from application.runtime.paper_book import ClosedTrade, PaperBook, RefusedClose
+from application.runtime.recover_orders import Recovered
 from domain.execution.paper import ExitReason, PaperExit
 from domain.risk import Position
 from domain.risk.emission import GuardState
@@ -32,6 +33,8 @@ class Reconciliation:
     unknown: tuple[BrokerPosition, ...]  # held by the broker, not by the book: reported, never adopted
     closed: tuple[ClosedTrade, ...]  # closed at the broker while the runtime was down, now booked
     refused: tuple[RefusedClose, ...] = ()  # not open at the broker, and it would not say how it closed
+    # orders this runtime sent and never booked, resolved from their intents first (recover_orders)
+    recovered: tuple[Recovered, ...] = ()
 
 
 def reconcile(gateway: BrokerGateway, paper: PaperBook, state: GuardState, now: datetime) -> Reconciliation:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import Enum
 
 import attrs
 
@@ -22,61 +21,26 @@ from application.brokers.values import AccountInfo
 from application.data.ports import CandleSource
 from application.models.ports import Predictor
 from application.runtime.alerts import AlertDispatch
-from application.runtime.messages import format_signal
-from application.runtime.outbox import Delivery, OutboxMessage
-from application.runtime.paper_book import ClosedTrade, PaperBook, RefusedClose, ask_broker
+from application.runtime.emit import Emitter
+from application.runtime.outbox import Delivery
+from application.runtime.paper_book import ClosedTrade, PaperBook, RefusedClose
 from application.runtime.pattern_adjust import Adjusted, PatternAdjuster
 from application.runtime.pattern_history import RunPatterns
-from application.runtime.ports import Broker, EquitySnapshot, Notifier, RiskBookUnitOfWork
+from application.runtime.ports import Broker, EquitySnapshot, Notifier, OrderIntents, RiskBookUnitOfWork
 from application.runtime.reconcile import Reconciliation, reconcile
+from application.runtime.recover_orders import Recovered, recover_orders
+from application.runtime.scan_outcome import Controls, ScanOutcome, Status
 from application.runtime.scan_predictions import Prefetched, ScanPrefetch
 from application.stats.ports import PatternRepository
-from domain.execution.fills import Fill, Rejection
 from domain.execution.instruments import Instruments
-from domain.execution.paper import book_open
 from domain.market.candles import CandleWindow, Pair
 from domain.market.indicators import wilder_atr
 from domain.risk import Account
 from domain.risk.decisions import Rule
-from domain.risk.emission import (
-    Alert,
-    AlertKind,
-    EmissionCandidate,
-    EmissionConfig,
-    GuardState,
-    evaluate_emission,
-    record_emission,
-    set_kill_switch,
-    with_account,
-)
+from domain.risk.emission import Alert, AlertKind, EmissionConfig, GuardState, set_kill_switch
 from domain.risk.trade_check import AccountStatus
 from domain.signals.confidence import HysteresisSettings, PatternSettings, TierState, update_tier
-from domain.signals.signal import Mode, Prediction, Signal, Tier, TierThresholds
-
-
-class Status(Enum):
-    EMITTED = "emitted"
-    NO_DATA = "no_data"
-    STALE = "stale"
-    NO_PREDICTION = "no_prediction"
-    BELOW_TIER = "below_tier"
-    UNCONFIRMED = "unconfirmed"  # above a threshold, waiting for the hysteresis to confirm it
-    IN_POSITION = "in_position"  # the pair's last signal is still open
-    DENIED = "denied"
-    REJECTED = "rejected"  # allowed by the guard, refused by the broker (or the broker could not be asked)
-    DUPLICATE = "duplicate"
-    STORE_FAILED = "store_failed"
-
-
-@attrs.frozen
-class Controls:
-    """What a trader can change while the runtime runs (kill switch, thresholds, rate limits)."""
-
-    kill_switch: bool = False
-    kill_switch_reason: str = ""
-    thresholds: TierThresholds = attrs.Factory(TierThresholds)
-    max_signals_per_hour: int = 10
-    max_signals_per_hour_high: int = 5
+from domain.signals.signal import Mode, Prediction, Signal, Tier
 
 
 @attrs.frozen
@@ -96,21 +60,6 @@ class ScanConfig:
 
 
 @attrs.frozen
-class ScanOutcome:
-    pair: Pair
-    status: Status
-    at: datetime
-    signal: Signal | None = None
-    prediction: Prediction | None = None
-    reasons: tuple[str, ...] = ()
-    rules: tuple[str, ...] = ()
-    alerts: tuple[Alert, ...] = ()
-    latency_ms: float = 0.0
-    notify_error: str | None = None
-    pattern_error: str | None = None  # the pattern store could not be read: the model's confidence was used
-
-
-@attrs.frozen
 class ScanReport:
     at: datetime
     pairs: tuple[ScanOutcome, ...]
@@ -120,6 +69,7 @@ class ScanReport:
     store_error: str | None = None
     refused_closes: tuple[RefusedClose, ...] = ()
     pattern_note: str | None = None  # which pattern history the run uses, said at its first scan when not the store
+    recovered: tuple[Recovered, ...] = ()  # unbooked orders resolved at the broker before this scan
 
 
 class ScanMarket:
@@ -130,7 +80,12 @@ class ScanMarket:
                  broker: Broker, config: ScanConfig, timer: Callable[[], float],
                  controls: Callable[[], Controls] = Controls, instruments: Instruments | None = None,
                  patterns: PatternRepository | None = None, delivery: Delivery | None = None,
-                 account: Callable[[], AccountInfo] | None = None) -> None:
+                 account: Callable[[], AccountInfo] | None = None, intents: OrderIntents | None = None,
+                 day_start: Callable[[datetime, datetime], float] | None = None) -> None:
+        """Live: ``account`` and ``day_start`` are the broker's account and its balance at a past
+        instant, which the guard reads (PaperBook); ``intents``: each order is written before it is
+        sent, so that one the runtime never booked is booked from the broker later
+        (application.runtime.recover_orders)."""
         self._source = source
         self._predictor = predictor
         self._book = book
@@ -143,18 +98,22 @@ class ScanMarket:
         self._patterns = RunPatterns(patterns) if patterns is not None else None
         self._paper = PaperBook(source=source, book=book, broker=broker, instruments=self._instruments,
                                 risk=config.emission.risk, max_hold=config.max_hold, patterns=self._patterns,
-                                account=account)  # live: the guard reads the broker's balance and equity
+                                account=account, day_start=day_start)
         self._adjust = PatternAdjuster(self._patterns, config.patterns)
         # None: messages go straight to the notifier (backtests, stores of no durability)
         self._delivery = delivery
         self._alerts = AlertDispatch(self._notify, delivery)
+        self._emitter = Emitter(book=book, broker=broker, instruments=self._instruments, notify=self._notify,
+                                alerts=self._send_alerts, delivery=delivery, intents=intents)
+        self._gateway: BrokerGateway | None = None  # live, once reconciled: unbooked orders are resolved there
         self._state: GuardState | None = None
         self._prefetch = ScanPrefetch.offered_by(predictor, source, self._window_length, config.max_staleness, timer)
 
     def scan(self, now: datetime) -> ScanReport:
         controls = self._controls()
         pattern_note = self._patterns.start(now) if self._patterns is not None else None
-        state = set_kill_switch(self._current_state(now), controls.kill_switch, controls.kill_switch_reason)
+        state, recovered = self._recover(self._current_state(now), now)
+        state = set_kill_switch(state, controls.kill_switch, controls.kill_switch_reason)
         settled = self._paper.settle(state, now)
         state = settled.state
         ready, waited = self._prefetched(state, now) if not settled.problems else ({}, 0.0)
@@ -172,14 +131,22 @@ class ScanMarket:
         store_error = self._save(state, now)
         self._state = state
         return ScanReport(now, tuple(outcomes), settled.closed, settled.status, state, store_error, settled.refused,
-                          pattern_note)
+                          pattern_note, recovered)
 
     def reconcile(self, gateway: BrokerGateway, now: datetime) -> Reconciliation:
         """Live, before the first scan: the broker's positions against the book (reconcile.py);
         the scans go on from the state with the broker's closes booked."""
-        result = reconcile(gateway, self._paper, self._current_state(now), now)
+        self._gateway = gateway
+        state, recovered = recover_orders(gateway, self._emitter, self._current_state(now), now, self._config.emission)
+        result = reconcile(gateway, self._paper, state, now)
         self._state = result.state
-        return result
+        return attrs.evolve(result, recovered=recovered)
+
+    def _recover(self, state: GuardState, now: datetime) -> tuple[GuardState, tuple[Recovered, ...]]:
+        """Live: the orders this run sent and could not book, resolved at the broker before the scan."""
+        if self._gateway is None or not self._emitter.unresolved:
+            return state, ()
+        return recover_orders(self._gateway, self._emitter, state, now, self._config.emission)
 
     def carry_tiers(self, tiers: TierState) -> None:
         """Start the next scan from ``tiers``: for a caller (the backtest) that fed the hysteresis
@@ -283,42 +250,7 @@ class ScanMarket:
                         controls: Controls) -> tuple[ScanOutcome, GuardState]:
         config = attrs.evolve(self._config.emission, max_signals_per_hour=controls.max_signals_per_hour,
                               max_signals_per_hour_high=controls.max_signals_per_hour_high)
-        candidate = EmissionCandidate.from_signal(signal)
-        decision = evaluate_emission(candidate, state, now, config)
-        self._send_alerts(decision.alerts)
-        if not decision.allowed:
-            return ScanOutcome(signal.pair, Status.DENIED, now, signal=signal, prediction=prediction,
-                               reasons=tuple(str(r) for r in decision.reasons),
-                               rules=tuple(r.rule for r in decision.reasons), alerts=decision.alerts), state
-        signal = attrs.evolve(signal, size=decision.size)
-        fill = ask_broker(self._broker.open, signal, decision.size)
-        if isinstance(fill, Rejection):  # nothing was filled: the state stays as if the signal never came
-            return ScanOutcome(signal.pair, Status.REJECTED, now, signal=signal, prediction=prediction,
-                               reasons=(f"{self._broker.name}: {fill.reason}",)), state
-        signal = attrs.evolve(signal, size=fill.lots)  # what was traded (MICRO_LOT sends 0.01), as booked
-        return self._record(signal, prediction, fill, record_emission(state, candidate, now, config), state, now)
-
-    def _record(self, signal: Signal, prediction: Prediction, fill: Fill, emitted: GuardState, before: GuardState,
-                now: datetime) -> tuple[ScanOutcome, GuardState]:
-        """Book the fill and write the signal with the state it produced, and with its message
-        when it goes through the outbox, in one unit of work; announce it only once written."""
-        spec = self._instruments.spec_for(signal.pair)
-        after = with_account(emitted, book_open(emitted.account, signal, fill, spec.contract_size))
-        text = format_signal(signal)
-        message = None if self._delivery is None else OutboxMessage.for_signal(signal.signal_id, text)
-        try:
-            stored = self._book.record_signal(signal, after, message)
-        except Exception as exc:
-            # any store failure: the signal must not be announced, and its fill is not booked (the
-            # paper broker keeps nothing; a live adapter must reconcile the position it opened)
-            return ScanOutcome(signal.pair, Status.STORE_FAILED, now, signal=signal, prediction=prediction,
-                               reasons=(f"{type(exc).__name__}: {exc}",)), before
-        if not stored:
-            # recorded by an earlier run of the same replay: replay it into the state, announce nothing
-            return ScanOutcome(signal.pair, Status.DUPLICATE, now, signal=signal, prediction=prediction), after
-        notify_error = self._notify(text) if message is None else None  # else the outbox's drainer sends it
-        return ScanOutcome(signal.pair, Status.EMITTED, now, signal=signal, prediction=prediction,
-                           notify_error=notify_error), after
+        return self._emitter.guard_and_emit(signal, prediction, state, now, config)
 
     def _send_alerts(self, alerts: tuple[Alert, ...]) -> None:
         self._alerts(alerts)  # the two delivered kinds, throttled; invalid inputs are only logged

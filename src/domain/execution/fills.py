@@ -59,6 +59,9 @@ class RejectCode(StrEnum):
     SYMBOL_MISMATCH = "symbol_mismatch"  # the broker's contract size differs from the one the guard sized with
     TRADE_DISABLED = "trade_disabled"  # trading off for the account, the symbol or the terminal
     NOT_FOUND = "not_found"  # a close for a position the broker does not hold and never did
+    # the broker could not be asked, or its answer was lost: the order may have reached it, so its
+    # outcome is resolved by its client id before anything else (never sent again blind)
+    UNANSWERED = "unanswered"
 
 
 @attrs.frozen

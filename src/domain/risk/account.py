@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -218,6 +218,26 @@ def close_position(account: Account, position_id: str, price: float, now: dateti
         balance=rolled.balance + realized,
         positions=tuple(p for p in rolled.positions if p.position_id != position_id),
     )
+
+
+def day_opened_at(day: date, timezone: str = PRAGUE) -> datetime:
+    """The midnight (in ``timezone``) that opens ``day``, as an aware UTC time."""
+    return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
+
+
+def rebase_day_start(account: Account, balance: float) -> Account:
+    """Live: ``balance`` is the broker's balance at the midnight that opened ``account.day``, which
+    replaces the book's day-start balance (the book knows only what it saw: on the first live day
+    the configured initial balance, after a restart the balance of its last scan before midnight).
+    The day before it, when the book holds it, ends at that balance too, and the highest end-of-day
+    balance (the 1-Step trailing floor's) takes it in."""
+    if not (math.isfinite(balance) and balance > 0):
+        raise ValueError(f"the broker's day-start balance must be finite and > 0, got {balance!r}")
+    history = account.history
+    if history and history[-1].day == account.day - timedelta(days=1):
+        history = (*history[:-1], attrs.evolve(history[-1], end_balance=balance))
+    return attrs.evolve(account, day_start_balance=balance, history=history,
+                        highest_eod_balance=max(account.highest_eod_balance, balance))
 
 
 def sync_with_broker(account: Account, balance: float, equity: float) -> Account:

@@ -16,7 +16,7 @@ import click
 from entrypoints.cli.common import EXIT_USAGE, echo_json, fail, settings_from_context
 
 if TYPE_CHECKING:
-    from application.runtime.scan_market import Controls
+    from application.runtime.scan_outcome import Controls
     from entrypoints.container import StoreContainer
     from entrypoints.settings import Settings
 

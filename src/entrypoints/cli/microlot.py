@@ -29,9 +29,9 @@ def microlot() -> None:
 @json_option
 @click.pass_context
 def report(ctx: click.Context, as_json: bool) -> None:
-    """Per closed live trade of the risk book: the paper model's exit fill against the broker's,
-    realised R, time to TP/SL and latency; overall the win rate (Wilson 95 %), the slippage model's
-    error (real minus expected, bps) and the acceptance gate."""
+    """Per closed live trade of the risk book: the paper model's entry and exit fills against the
+    broker's, realised R, time to TP/SL and the orders' latency; overall the win rate (Wilson 95 %),
+    the slippage model's error on entries and exits (real minus expected, bps) and the acceptance gate."""
     from adapters.sql.live_trades import LiveTradesError, read_live_trades
     from domain.evaluation.microlot import summarise
     from entrypoints.container import build_container
@@ -45,7 +45,10 @@ def report(ctx: click.Context, as_json: bool) -> None:
     summary = summarise(trades, gates(settings).acceptance)
     payload: dict[str, Any] = {
         "trades": [{"signal_id": t.signal_id, "pair": t.pair, "direction": t.direction.value,
-                    "result": "W" if t.won else "L", "simulated_exit": t.simulated_exit, "real_exit": t.real_exit,
+                    "result": "W" if t.won else "L",
+                    "simulated_entry": t.simulated_entry, "real_entry": t.real_entry,
+                    "entry_slippage_bps": t.entry_slippage_bps, "entry_latency_ms": t.entry_latency_ms,
+                    "simulated_exit": t.simulated_exit, "real_exit": t.real_exit,
                     "slippage_bps": t.slippage_bps, "slippage_expected_bps": t.slippage_expected_bps,
                     "r_realized": t.r_realized, "time_to_tp_sl_seconds": t.time_to_tp_sl_seconds,
                     "latency_ms": t.latency_ms} for t in trades],
@@ -53,6 +56,8 @@ def report(ctx: click.Context, as_json: bool) -> None:
         "win_rate_wilson95": list(summary.wilson) if summary.wilson else None,
         "slippage_error_mean_bps": summary.slippage_error_mean_bps,
         "slippage_error_median_bps": summary.slippage_error_median_bps,
+        "entry_slippage_error_mean_bps": summary.entry_slippage_error_mean_bps,
+        "entry_slippage_error_median_bps": summary.entry_slippage_error_median_bps,
         "gate": summary.verdict.as_dict(),
     }
     if as_json:
@@ -66,17 +71,23 @@ def _echo_text(p: dict[str, Any]) -> None:
     if not p["trades"]:
         click.echo("no live trades in the risk book yet (mode live, closed): nothing to measure")
     for t in p["trades"]:
-        simulated = "n/a" if t["simulated_exit"] is None else f"{t['simulated_exit']:.5g}"
-        click.echo(f"{t['signal_id']} {t['result']} exit real {t['real_exit']:.5g} vs paper {simulated} "
-                   f"R {t['r_realized']:+.2f} held {_opt(t['time_to_tp_sl_seconds'], 's')} "
-                   f"latency {_opt(t['latency_ms'], 'ms')}")
+        click.echo(f"{t['signal_id']} {t['result']} entry real {_price(t['real_entry'])} vs paper "
+                   f"{_price(t['simulated_entry'])} exit real {_price(t['real_exit'])} vs paper "
+                   f"{_price(t['simulated_exit'])} R {t['r_realized']:+.2f} "
+                   f"held {_opt(t['time_to_tp_sl_seconds'], 's')} "
+                   f"latency {_opt(t['entry_latency_ms'], 'ms')} / {_opt(t['latency_ms'], 'ms')}")
     if p["trades"]:
         low, high = p["win_rate_wilson95"]
         click.echo(f"win rate {p['win_rate']:.1%} ({p['wins']}/{p['count']}), Wilson 95 % [{low:.1%}, {high:.1%}]")
-        click.echo(f"slippage error (real - expected): mean {_opt(p['slippage_error_mean_bps'], ' bps')}, "
-                   f"median {_opt(p['slippage_error_median_bps'], ' bps')}")
+        for side, key in (("entry", "entry_slippage_error"), ("exit", "slippage_error")):
+            click.echo(f"{side} slippage error (real - expected): mean {_opt(p[f'{key}_mean_bps'], ' bps')}, "
+                       f"median {_opt(p[f'{key}_median_bps'], ' bps')}")
     gate = p["gate"]
     click.echo(f"acceptance gate: {gate['verdict']}" + "".join(f"\n  {r}" for r in gate.get("reasons", [])))
+
+
+def _price(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.5g}"
 
 
 def _opt(value: float | None, unit: str) -> str:

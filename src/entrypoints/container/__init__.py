@@ -80,7 +80,7 @@ class Container(containers.DeclarativeContainer):
     runtime: providers.Container[RuntimeContainer] = providers.Container(
         RuntimeContainer, settings=settings, account_name=account_name, risk_book=store.risk_book,
         control_repository=store.control_repository, pattern_repository=store.recording_patterns,
-        outbox=store.outbox,
+        outbox=store.outbox, order_intents=store.order_intents,
         instruments=execution.instruments,
         fill_costs=execution.fill_costs, trained=trained,
     )

@@ -17,7 +17,7 @@ from application.brokers.ports import BrokerGateway
 from application.data.ports import CandleSource, Clock
 from application.models.ports import Predictor
 from application.runtime.outbox import Outbox
-from application.runtime.ports import Broker, ControlRepository, Notifier, RiskBookUnitOfWork
+from application.runtime.ports import Broker, ControlRepository, Notifier, OrderIntents, RiskBookUnitOfWork
 from application.stats.ports import PatternRepository
 from domain.execution.instruments import Instruments
 from domain.execution.sampling import FillCosts
@@ -103,6 +103,8 @@ class RuntimeContainer(containers.DeclarativeContainer):
     control_repository: providers.Dependency[ControlRepository] = providers.Dependency()
     # the store's outbox: what the risk book writes with each signal, drained to the notifier
     outbox: providers.Dependency[Outbox] = providers.Dependency()
+    # live: each order written before it is sent (application.runtime.recover_orders)
+    order_intents: providers.Dependency[OrderIntents] = providers.Dependency()
     # the pattern history the scan adjusts confidence with and the paper book counts closes into
     pattern_repository: providers.Dependency[PatternRepository] = providers.Dependency()
     # from the execution context: the catalogue with the measured p90 costs (or the placeholders)

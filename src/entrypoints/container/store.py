@@ -11,7 +11,7 @@ from dependency_injector import containers, providers
 
 from application.bot.ports import LastScan, RetrainRequests
 from application.runtime.outbox import Outbox
-from application.runtime.ports import ControlRepository, RiskBookUnitOfWork
+from application.runtime.ports import ControlRepository, OrderIntents, RiskBookUnitOfWork
 from application.stats.ports import PatternRepository, PerformanceQueries
 from entrypoints.settings import Settings
 
@@ -57,6 +57,13 @@ def _pattern_repository(engine: Engine, settings: Settings) -> PatternRepository
     from domain.signals.signal import Mode
 
     return SqlPatternRepository(engine, Mode(settings.mode))
+
+
+def _order_intents(engine: Engine, settings: Settings) -> OrderIntents:
+    from adapters.sql.order_intents import SqlOrderIntents
+    from domain.signals.signal import Mode
+
+    return SqlOrderIntents(engine, Mode(settings.mode))
 
 
 def _performance_queries(engine: Engine) -> PerformanceQueries:
@@ -129,6 +136,8 @@ class StoreContainer(containers.DeclarativeContainer):
     recording_patterns: providers.Singleton[PatternRepository] = providers.Singleton(_pattern_repository,
                                                                                     upgraded_engine, settings)
     performance_queries: providers.Singleton[PerformanceQueries] = providers.Singleton(_performance_queries, engine)
+    # live orders written before they are sent (the runtime with a live broker only)
+    order_intents: providers.Singleton[OrderIntents] = providers.Singleton(_order_intents, upgraded_engine, settings)
     # retraining asked for from the bot, and the last scan the runtime saved (for a bot on its own)
     retrain_requests: providers.Singleton[RetrainRequests] = providers.Singleton(_retrain_requests, upgraded_engine)
     last_scan: providers.Singleton[LastScan] = providers.Singleton(_last_scan, upgraded_engine, account)

@@ -1,12 +1,18 @@
-"""Startup reconciliation in live mode: a position the broker closed at its stop while the runtime
-was down is booked with its real exit from the deal history, once; a position the book does not
-know is reported and alerted, and left alone."""
+"""Startup reconciliation in live mode: an order the runtime sent and was killed before recording
+is booked from the broker once, from its intent; a position the broker closed at its stop while
+the runtime was down is booked with its real exit from the deal history, once; a position the book
+does not know (and no intent names) is reported and alerted, and left alone."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
+from adapters.sql import SqlRiskBook
+from adapters.sql.tables import order_intents
 from tests.integration.brokers.live_run import START, LiveAccount
 from tests.integration.runtime.test_run_replay import stored_rows
 
@@ -58,7 +64,52 @@ def _send_as_the_runtime(live: LiveAccount, signal_id: str) -> int:
     return int(sent.order)
 
 
-def test_a_lost_record_of_ours_is_named_by_its_signal_id_and_not_adopted(tmp_path: Path) -> None:
+class Killed(BaseException):
+    """The process dying: no handler of the runtime's catches it, nothing after it runs."""
+
+
+def test_a_runtime_killed_between_order_and_record_books_the_position_once_at_restart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = LiveAccount(tmp_path)
+
+    def killed(*args: object, **kwargs: object) -> bool:
+        raise Killed
+
+    monkeypatch.setattr(SqlRiskBook, "record_signal", killed)
+    with pytest.raises(Killed):
+        live.run(START + timedelta(hours=1), DOWN_AT)
+    monkeypatch.undo()
+    killed_at = live.at()
+    [(ticket, held)] = live.terminal.positions.items()  # the order reached the broker
+    assert stored_rows(live.url) == []
+
+    _, events, printed = live.run(killed_at, killed_at + timedelta(minutes=90))
+
+    [recovered] = [e for e in events if e["event"] == "order_recovered"]
+    assert recovered["signal_id"] == held.comment and recovered["price"] == held.price_open
+    assert not [e for e in events if e["event"] in ("broker_position_unknown", "order_unresolved", "scan_failed")]
+    [row] = [r for r in stored_rows(live.url) if r["signal_id"] == held.comment]
+    assert row["size"] == held.volume and row["entry_fill_price"] == held.price_open
+    assert row["result"] in ("W", "L")  # managed from then on: closed by the runtime within its holding time
+    assert ticket not in live.terminal.positions
+    assert "Booked late from the broker's fill" in printed
+    assert _intents(live.url) == []
+
+    _, again, _ = live.run(killed_at + timedelta(minutes=90), killed_at + timedelta(minutes=100))
+    assert [r["signal_id"] for r in stored_rows(live.url)].count(held.comment) == 1
+    assert not [e for e in again if e["event"] in ("order_recovered", "broker_position_unknown")]
+
+
+def _intents(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [row.signal_id for row in connection.execute(sa.select(order_intents.c.signal_id))]
+    finally:
+        engine.dispose()
+
+
+def test_a_lost_record_of_ours_without_its_intent_is_named_by_its_signal_id_and_not_adopted(tmp_path: Path) -> None:
     live = LiveAccount(tmp_path)
     live.run(START + timedelta(hours=1), DOWN_AT)
     lost_id = "BTCUSDT-20240301T0259Z-L"  # an odd minute: no later scan emits this signal again

@@ -32,6 +32,12 @@ def test_a_live_replay_trades_at_the_terminal_and_books_its_fills(tmp_path: Path
     assert all(r["spread_bps"] is not None and 0.9 < r["spread_bps"] < 1.1 for r in closed)
     assert all(r["slippage_bps"] is not None for r in closed)
     assert all(r["latency_ms"] is not None and r["latency_ms"] >= 0 for r in closed)  # the close's round trip
+    # and the opening fill's: the terminal's price (not the signal's), its costs and its round trip
+    entries = {d.position_id: d for d in terminal.deals if d.entry == terminal.DEAL_ENTRY_IN}
+    assert sorted(round(r["entry_fill_price"], 2) for r in rows) == sorted(d.price for d in entries.values())
+    assert all(0.9 < r["entry_spread_bps"] < 1.1 and r["entry_slippage_bps"] is not None for r in rows)
+    assert all(r["entry_latency_ms"] is not None and r["entry_latency_ms"] >= 0 for r in rows)
+    assert any(r["entry_fill_price"] != r["entry_price"] for r in rows)  # the book keeps both prices
     assert not [e for e in events if e["event"] in ("scan_failed", "broker_rejected")]
     # the guard's account is the broker's: its balance (real fills, commissions) and its equity
     info = terminal.account_info()

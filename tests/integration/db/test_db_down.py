@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from adapters.sql import SqlRiskBook, SqlSignalRepository, create_engine, upgrade
-from application.runtime.scan_market import ScanConfig, ScanMarket, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Status
 from domain.market.candles import Direction, Pair
 from domain.signals.confidence import HysteresisSettings
 from domain.signals.signal import Mode

@@ -26,9 +26,10 @@ from entrypoints.cli.microlot import microlot
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 
 
-def _book(url: str, won: int, lost: int, dryrun: int = 0) -> None:
+def _book(url: str, won: int, lost: int, dryrun: int = 0, entries: bool = False) -> None:
     """Live trades (long, entry 100, TP 103, SL 98) whose real slippage is 2 bps over the 1 bps expected
-    on wins and 1 bps under on losses, plus dry-run trades that must not count."""
+    on wins and 1 bps under on losses, plus dry-run trades that must not count. ``entries``: each
+    row also records its opening fill, 4 bps over the 1 bps expected (5 bps, spread 2 bps)."""
     engine = create_engine(url)
     upgrade(engine)
     signals, outcomes = SqlSignalRepository(engine), SqlOutcomeRepository(engine)
@@ -42,6 +43,10 @@ def _book(url: str, won: int, lost: int, dryrun: int = 0) -> None:
             signal_id=f"S{n}", result=Won.WIN if win else Won.LOSS, exit_time=at + timedelta(minutes=30),
             exit_price=102.95 if win else 97.97, r_realized=1.4 if win else -1.0, time_to_tp_sl_seconds=1800.0,
             slippage_bps=3.0 if win else 0.0, slippage_expected_bps=1.0, spread_bps=2.0, latency_ms=85.0))
+    if entries:
+        with engine.begin() as connection:
+            connection.execute(sa.update(risk_book).values(entry_fill_price=100.06, entry_slippage_bps=5.0,
+                                                           entry_spread_bps=2.0, entry_latency_ms=90.0))
     engine.dispose()
 
 
@@ -65,6 +70,28 @@ def test_figures_of_the_live_trades_only(tmp_path: Path) -> None:
     assert summary.slippage_error_mean_bps == pytest.approx((3 * 2.0 - 1.0) / 4)
     assert summary.slippage_error_median_bps == pytest.approx(2.0)
     assert not summary.verdict.passed
+
+
+def test_entry_fills_are_compared_with_the_paper_models(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/risk.db"
+    _book(url, won=2, lost=1, entries=True)
+    result = _run(url, "--json")
+    payload = json.loads(result.output)
+    trade = payload["trades"][0]
+    # the paper model opens at 100 plus half the 2 bps spread and the 1 bps expected slippage
+    assert trade["simulated_entry"] == pytest.approx(100.0 * (1 + 2e-4), rel=1e-9) and trade["real_entry"] == 100.06
+    assert trade["entry_slippage_bps"] == 5.0 and trade["entry_latency_ms"] == 90.0
+    assert payload["entry_slippage_error_mean_bps"] == pytest.approx(4.0)
+    text = _run(url).output
+    assert "entry real 100.06 vs paper 100.02" in text and "entry slippage error (real - expected): mean 4.0 bps" in text
+
+
+def test_rows_without_entry_fills_say_n_a(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/risk.db"
+    _book(url, won=1, lost=0)
+    payload = json.loads(_run(url, "--json").output)
+    assert payload["trades"][0]["simulated_entry"] is None and payload["entry_slippage_error_mean_bps"] is None
+    assert "entry real n/a vs paper n/a" in _run(url).output
 
 
 def test_the_gate_passes_at_68_percent_over_100_trades(tmp_path: Path) -> None:
@@ -118,6 +145,11 @@ def test_exec_measure_takes_the_live_fills_as_its_slippage(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert any("4 live risk-book fills" in note for note in payload["notes"])
+    with_entries = tmp_path / "entries.db"
+    _book(f"sqlite:///{with_entries}", won=3, lost=1, entries=True)
+    both = CliRunner().invoke(cli, [*args, "--risk-book"], env={**env, "DATABASE_URL": f"sqlite:///{with_entries}"},
+                              catch_exceptions=False)
+    assert any("8 live risk-book fills" in note for note in json.loads(both.output)["notes"])
     # exits 08:30-11:30 UTC on Friday 1 March: all in London, the 08:30 loss (0 bps) also in Tokyo
     london, tokyo = (payload["pairs"]["BTC"][s]["slippage_bps"] for s in ("london", "tokyo"))
     assert (london["basis"], london["count"], london["mean"]) == ("measured", 4, 2.25)

@@ -42,10 +42,12 @@ def test_the_pattern_columns_are_nullable_and_sized_like_the_patterns_table(engi
 
 def test_downgrade_to_0005_drops_only_the_pattern_columns_and_keeps_every_constraint(engine) -> None:
     at_head = _risk_book(engine)
+    downgrade(engine, "0006")
+    at_0006 = _risk_book(engine)
     downgrade(engine, "0005")
     at_0005 = _risk_book(engine)
-    assert [c[0] for c in at_head[0] if c not in at_0005[0]] == ["pattern_hash", "pattern_name"]
-    assert at_0005[1:] == at_head[1:]  # SQLite rebuilt the table: keys, indexes and checks are all still there
+    assert [c[0] for c in at_0006[0] if c not in at_0005[0]] == ["pattern_hash", "pattern_name"]
+    assert at_0005[1:] == at_0006[1:]  # SQLite rebuilt the table: keys, indexes and checks are all still there
     assert {"ck_risk_book_result", "ck_risk_book_mode"} <= set(at_0005[4])
     upgrade(engine)
     assert _risk_book(engine) == at_head

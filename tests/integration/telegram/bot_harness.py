@@ -20,7 +20,7 @@ from application.bot.ratelimit import RateLimit
 from application.bot.service import COMMANDS, BotService, Incoming, Outgoing
 from application.bot.setup import BotSetup, BotStores
 from application.runtime.health import HealthMonitor, Served
-from application.runtime.scan_market import Controls
+from application.runtime.scan_outcome import Controls
 from domain.risk import RiskSettings
 from domain.signals.signal import Mode
 from tests.integration.telegram.bot_api_server import (

@@ -23,7 +23,8 @@ from application.bot.ratelimit import RateLimit
 from application.bot.service import Incoming, Outgoing
 from application.runtime.controls import controls_reader
 from application.runtime.loop import RunSummary, Runtime
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_outcome import Controls, Status
 from domain.market.candles import Pair
 from domain.signals.confidence import HysteresisSettings
 from domain.signals.signal import Mode

@@ -13,7 +13,8 @@ from adapters.mt5.gateway import Mt5Gateway
 from adapters.replay import ArrayCandleSource
 from application.brokers.runtime_broker import GatewayBroker
 from application.runtime.ports import Broker
-from application.runtime.scan_market import ScanConfig, ScanMarket, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Status
 from domain.execution.fills import Fill, Rejection
 from domain.execution.paper import PaperExit
 from domain.market.candles import Direction, Pair

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.brokers.paper import PaperBroker
-from application.runtime.scan_market import Status
+from application.runtime.scan_outcome import Status
 from domain.execution.fills import Fill
 from tests.fakes.broker import RecordingBroker
 from tests.fakes.ports import RecordingNotifier

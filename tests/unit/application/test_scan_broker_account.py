@@ -14,7 +14,8 @@ from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from application.brokers.ports import BrokerUnavailable
 from application.brokers.values import AccountInfo
-from application.runtime.scan_market import ScanConfig, ScanMarket, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Status
 from domain.market.candles import Direction, Pair
 from domain.risk import Account
 from domain.risk.account import sync_with_broker

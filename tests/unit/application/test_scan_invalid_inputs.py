@@ -11,7 +11,8 @@ import pytest
 
 from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
-from application.runtime.scan_market import ScanConfig, ScanMarket, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Status
 from domain.market.candles import CandleWindow, Direction
 from domain.risk.emission import AlertKind
 from domain.signals.confidence import HysteresisSettings

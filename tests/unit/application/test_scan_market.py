@@ -11,7 +11,8 @@ import pytest
 
 from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Controls, Status
 from domain.execution.instruments import Instruments
 from domain.execution.paper import open_paper_position
 from domain.market.candles import Direction, Pair

@@ -11,7 +11,8 @@ from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
 from application.runtime.outbox import Delivery, MessageKind
 from application.runtime.outbox_drain import DrainOutbox
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Controls, Status
 from domain.market.candles import Direction
 from domain.signals.confidence import HysteresisSettings
 from domain.signals.signal import Mode

@@ -10,7 +10,8 @@ from itertools import count
 
 from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
-from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_outcome import Status
 from domain.market.candles import Direction, Pair
 from domain.signals.confidence import HysteresisSettings
 from domain.signals.signal import Mode

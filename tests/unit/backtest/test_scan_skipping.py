@@ -29,7 +29,8 @@ from application.backtest.trades import BacktestTrades
 from application.data.candle_source import LoadedCandleSource
 from application.runtime.loop import Runtime
 from application.runtime.paper_book import ClosedTrade
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
+from application.runtime.scan_outcome import Controls
 from domain.execution.instruments import Instruments
 from domain.market.candles import CandleWindow, Direction, Pair
 from domain.market.indicators import wilder_atr

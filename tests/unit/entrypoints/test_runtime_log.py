@@ -12,7 +12,8 @@ import pytest
 
 from adapters.brokers.paper import PaperBroker
 from adapters.replay import ArrayCandleSource
-from application.runtime.scan_market import Controls, ScanConfig, ScanMarket, ScanOutcome, Status
+from application.runtime.scan_market import ScanConfig, ScanMarket
+from application.runtime.scan_outcome import Controls, ScanOutcome, Status
 from domain.market.candles import Direction, Pair
 from domain.risk.emission import Alert, AlertKind
 from domain.signals.confidence import HysteresisSettings
