@@ -42,3 +42,16 @@ def test_each_timer_starts_its_service_which_runs_a_cli_command(name: str, calen
         assert argv[0] == "/opt/tradeai/.venv/bin/tradeai" and argv[1:] == command
     assert CliRunner().invoke(cli, [*command, "--help"]).exit_code == 0
     assert "PrivateNetwork" not in service  # the store (Postgres) and the alerts (Telegram) need the network
+
+
+@pytest.mark.parametrize(("name", "command"), [("tradeai", ["run"]), ("tradeai-bot", ["bot"])])
+def test_each_long_running_service_runs_its_command_restarted_and_hardened_alike(name: str,
+                                                                                 command: list[str]) -> None:
+    service = _unit(f"{name}.service")["Service"]
+    assert shlex.split(service["ExecStart"]) == ["/opt/tradeai/.venv/bin/tradeai", *command]
+    assert service["Type"] == "exec" and service["Restart"] == "on-failure"
+    assert service["EnvironmentFile"] == "/etc/tradeai/tradeai.env"
+    assert CliRunner().invoke(cli, [*command, "--help"]).exit_code == 0
+    runtime = _unit("tradeai.service")["Service"]
+    hardening = ("NoNewPrivileges", "ProtectSystem", "ReadWritePaths", "CapabilityBoundingSet", "UMask")
+    assert {k: service[k] for k in hardening} == {k: runtime[k] for k in hardening}
