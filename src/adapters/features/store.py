@@ -154,6 +154,7 @@ def _pair_table(features: PairFeatures) -> pa.Table:
     for name, values in features.labels.items():
         # missing labels are nulls (NaN for the float ones), never a class a model could learn
         arrays[name] = pa.array(values, mask=~valid) if name == "label_direction" else pa.array(values)
+    arrays.update({name: pa.array(values) for name, values in features.tags.items()})
     return pa.table(arrays)
 
 
@@ -166,7 +167,8 @@ def _pair_features(pair: Pair, table: pa.Table, manifest: Mapping[str, Any]) -> 
         chunk = table.column(name)
         labels[name] = chunk.fill_null(0).to_numpy() if name == "label_direction" else column(name)
     return PairFeatures(pair, table.column("open_time").cast(pa.int64()).to_numpy(), column("segment"),
-                        {name: column(name) for name in manifest["features"]}, labels)
+                        {name: column(name) for name in manifest["features"]}, labels,
+                        {name: column(name) for name in manifest.get("tags", [])})
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:

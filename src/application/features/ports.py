@@ -54,6 +54,9 @@ class PairFeatures:
     segment: npt.NDArray[np.int32]  # contiguous runs of rows, numbered from 0 per pair
     features: dict[str, np.ndarray]
     labels: dict[str, np.ndarray]
+    # per-row provenance that is neither a model input nor a target: a synthetic set carries
+    # synthetic (bool) and generator_version (str) here; a real set has none
+    tags: dict[str, np.ndarray] = attrs.Factory(dict)
 
     def __len__(self) -> int:
         return len(self.open_time_ms)
@@ -64,6 +67,7 @@ class PairFeatures:
         yield "segment", self.segment
         yield from self.features.items()
         yield from self.labels.items()
+        yield from self.tags.items()
 
 
 class FeatureStore(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -29,15 +29,20 @@ SUBCOMMANDS: dict[str, str] = {
     "mt5-bridge": "entrypoints.cli.mt5_bridge:mt5_bridge",
     "bot": "entrypoints.cli.bot:bot",
     "microlot": "entrypoints.cli.microlot:microlot",
+    "research": "entrypoints.cli.research:research",
 }
 
 
 class LazyGroup(click.Group):
+    """A group whose subcommands (name -> "module:attribute") are imported when first used."""
+
+    lazy: ClassVar[dict[str, str]] = SUBCOMMANDS
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(SUBCOMMANDS)
+        return sorted(self.lazy)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = SUBCOMMANDS.get(cmd_name)
+        target = self.lazy.get(cmd_name)
         if target is None:
             return None
         module_name, attribute = target.split(":")
