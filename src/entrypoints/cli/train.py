@@ -87,6 +87,12 @@ def train() -> None:
 @click.option("--pair", required=True, help="The coin, e.g. BTCUSDT (one model per coin).")
 @click.option("--window", type=click.IntRange(min=1), default=60, show_default=True, help="Input bars.")
 @click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--synthetic-set", help="A feature set of GAN candles (`tradeai research gan sample`) mixed into the "
+                                      "training split only (off by default: the ablation found it does not help).")
+@click.option("--synthetic-share", type=float, default=0.10, show_default=True,
+              help="Share of the training set made of synthetic rows (with --synthetic-set).")
+@click.option("--max-synthetic-share", type=float, default=0.10, show_default=True,
+              help="The cap on --synthetic-share; refused above 0.20.")
 @_shared
 def lstm(ctx: click.Context, pair: str, **options: Any) -> None:
     """15-minute direction with an LSTM: P(up) for one coin."""
@@ -185,4 +191,15 @@ def _request(kind: str, pairs: tuple[str, ...], o: dict[str, Any], seed: int, se
     signals = settings.signals
     return TrainRequest(ModelKind(kind), pairs, params, o["window"], seed, o["device"], o["feature_set"], split,
                         o["stride"], o["max_samples"], calibration,
-                        thresholds=TierThresholds(signals.tier_high, signals.tier_medium, signals.tier_low))
+                        thresholds=TierThresholds(signals.tier_high, signals.tier_medium, signals.tier_low),
+                        synthetic=_synthetic(o))
+
+
+def _synthetic(o: dict[str, Any]) -> Any:
+    """None unless --synthetic-set; a share above its cap, or a cap above 20 %, is refused (exit 2)."""
+    from application.models.training.synthetic import SyntheticTraining
+    from domain.research.synthetic import SyntheticMix
+
+    if not o.get("synthetic_set"):
+        return None
+    return SyntheticTraining(o["synthetic_set"], SyntheticMix(o["synthetic_share"], o["max_synthetic_share"]))

@@ -81,3 +81,33 @@ def test_bad_input_exits_2_naming_the_option(data_dir: Path) -> None:
     code, _, err = invoke("research", "gan", "report", "--synthetic-set", "missing", "--validation-end",
                           "2021-01-04", "--data-dir", str(data_dir))
     assert code == 2 and "missing" in err
+
+
+def test_tradeai_train_mixes_synthetic_rows_into_training_only_within_the_cap(data_dir: Path) -> None:
+    code, out, err = invoke("research", "gan", "train", "--pair", "BTCUSDT", *SPAN, "--data-dir", str(data_dir),
+                            "--epochs", "1", "--window", "16", "--stride", "16", "--hidden", "8", "--seed", "3",
+                            "--json")
+    assert code == 0, err
+    version = json.loads(out)["version"]
+    code, out, err = invoke("research", "gan", "sample", "--generator", str(data_dir / "generators" / f"{version}.json"),
+                            "--feature-set", "real", "--paths", "40", "--length", "120", "--data-dir", str(data_dir),
+                            "--json")
+    assert code == 0, err
+    synthetic = json.loads(out)["name"]
+    train = ("train", "lstm", "--pair", "BTCUSDT", "--feature-set", "real", "--data-dir", str(data_dir), "--out",
+             str(data_dir / "models"), "--train-end", "2021-01-03", "--validation-end", "2021-01-03T16:00",
+             "--epochs", "1", "--hidden", "8", "--window", "10", "--max-samples", "400", "--leakage-samples", "0")
+    code, out, err = invoke(*train, "--synthetic-set", synthetic, "--json")
+    assert code == 0, err
+    params = json.loads(out)["card"]["params"]
+    assert params["synthetic_share"] == 0.10 and params["generator_version"] == version
+    real_train = json.loads(out)["samples"]["train"]["BTCUSDT"] - params["synthetic_rows"]
+    assert params["synthetic_rows"] == int(real_train * 0.10 / 0.90)  # the share of the whole training set
+    assert json.loads(out)["samples"]["validation"]["BTCUSDT"] <= 400  # real rows only, as without the mix
+    plain = json.loads(invoke(*train, "--json")[1])["card"]["params"]
+    assert "synthetic_share" not in plain  # off unless asked
+    code, _, err = invoke(*train, "--synthetic-set", synthetic, "--synthetic-share", "0.15")
+    assert code == 2 and "max_synthetic_share" in err
+    code, _, err = invoke(*train, "--synthetic-set", synthetic, "--synthetic-share", "0.25",
+                          "--max-synthetic-share", "0.25")
+    assert code == 2 and "max_synthetic_share must be within [0, 0.20]" in err

@@ -46,6 +46,7 @@ from application.models.training.ports import (
     TrainingPlan,
 )
 from application.models.training.samples import FeatureMatrix, SampleSet, build_matrix, period_samples
+from application.models.training.synthetic import SyntheticTraining, mixed_matrix, real_rows_only, with_synthetic
 from domain.models.cards import ModelCard, ModelKind
 from domain.signals.confidence import CalibrationMethod, CalibrationPolicy
 from domain.signals.signal import TierThresholds
@@ -68,6 +69,7 @@ class TrainRequest:
     calibration: CalibrationMethod | None = None  # None: chosen on validation
     policy: CalibrationPolicy = attrs.Factory(CalibrationPolicy)
     thresholds: TierThresholds = attrs.Factory(TierThresholds)
+    synthetic: SyntheticTraining | None = None  # GAN rows in the training split only (off by default)
 
     def __attrs_post_init__(self) -> None:
         if not self.pairs:
@@ -126,15 +128,22 @@ class TrainModel:
         planned = plan_split(request.split, {t.pair.symbol: t.open_time_ms for t in tables},
                              timedelta(minutes=horizon))
         _require_fit_before_validation(name, manifest, planned)
-        matrix = build_matrix(tables, manifest["features"], request.window)
+        mixed = None if request.synthetic is None else mixed_matrix(request.synthetic, self._features, tables,
+                                                                    manifest["features"], request.window)
+        matrix = build_matrix(tables, manifest["features"], request.window) if mixed is None else mixed.matrix
         del tables  # the matrix holds what training reads
-        sets = {p.name: period_samples(matrix, p, request.stride, request.max_samples) for p in planned.split.periods}
+        drawable = matrix if mixed is None else real_rows_only(mixed)
+        sets = {p.name: period_samples(drawable, p, request.stride, request.max_samples)
+                for p in planned.split.periods}
         _require_samples(sets, matrix)
         leakage = self._leakage(manifest, request.pairs) if self._leakage else not_run("no candle store given")
-        base = baselines(matrix, sets[TRAIN], manifest, horizon)
+        base = baselines(matrix, sets[TRAIN], manifest, horizon)  # on real training rows only
+        recorded: dict[str, Any] = {}
+        if mixed is not None and request.synthetic is not None:
+            sets, recorded = with_synthetic(mixed, sets, TRAIN, request.synthetic, request.seed)
         params = {**request.params, "window": request.window, "n_features": len(matrix.features),
                   "n_pairs": len(matrix.pairs), "stride": request.stride, "max_samples": request.max_samples,
-                  "momentum_baseline": base.momentum_column}
+                  "momentum_baseline": base.momentum_column, **recorded}
         draft = draft_card(request.kind, request.pairs, manifest, name, request.window, params, request.seed,
                            planned.split, self._code_version, now)
         model = self._fit(request, draft, matrix, sets, observer)
