@@ -47,6 +47,34 @@ class BacktestValidation(ValidationEvidence):
         from entrypoints.backtest_input import challenge_from
         from entrypoints.backtest_report import challenge_for
 
+        ran = self._run(card, weights)
+        if isinstance(ran, NoEvidence):
+            return ran
+        result, settings, start, end = ran
+        summary: dict[str, Any] = {"run": {"start": start.isoformat(), "end": end.isoformat(),
+                                           "initial_balance": settings.risk.initial_balance}}
+        challenge, why_not = challenge_for(settings, result, summary)
+        if challenge is None:
+            return NoEvidence(f"validation backtest {start:%Y-%m-%d} -> {end:%Y-%m-%d}: {why_not}")
+        evidence = challenge_from({"challenge": challenge.as_dict(max_breaches=0)})
+        if evidence is None:
+            return NoEvidence("the challenge simulation recorded no pass rate")
+        return attrs.evolve(evidence, source=f"validation backtest {start:%Y-%m-%d} -> {end:%Y-%m-%d} "
+                                             f"({len(result.trades)} trades); {evidence.source}")
+
+    def figures(self, card: ModelCard, weights: str) -> dict[str, float | None] | NoEvidence:
+        """The model's validation-period backtest in figures: trades, win rate, net P&L (after
+        costs) and the final balance (a sweep ranks cells on them)."""
+        ran = self._run(card, weights)
+        if isinstance(ran, NoEvidence):
+            return ran
+        trades = ran[0].trades
+        wins = sum(t.pnl > 0 for t in trades)
+        return {"backtest_trades": float(len(trades)), "backtest_win_rate": wins / len(trades) if trades else None,
+                "backtest_net_pnl": float(sum(t.pnl for t in trades)), "backtest_final_balance": ran[0].final_balance}
+
+    def _run(self, card: ModelCard, weights: str) -> tuple[Any, Settings, datetime, datetime] | NoEvidence:
+        """The model served alone over its validation period, backtested as ``tradeai backtest``."""
         bounds = card.split.get(VALIDATION)
         if not bounds:
             return NoEvidence(f"{card.name} records no validation period")
@@ -59,17 +87,7 @@ class BacktestValidation(ValidationEvidence):
         candles = self._candles(card, start, end, predictor.lookback)
         if isinstance(candles, NoEvidence):
             return candles
-        result = self._backtest(settings, predictor, candles, start, end)
-        summary: dict[str, Any] = {"run": {"start": start.isoformat(), "end": end.isoformat(),
-                                           "initial_balance": settings.risk.initial_balance}}
-        challenge, why_not = challenge_for(settings, result, summary)
-        if challenge is None:
-            return NoEvidence(f"validation backtest {start:%Y-%m-%d} -> {end:%Y-%m-%d}: {why_not}")
-        evidence = challenge_from({"challenge": challenge.as_dict(max_breaches=0)})
-        if evidence is None:
-            return NoEvidence("the challenge simulation recorded no pass rate")
-        return attrs.evolve(evidence, source=f"validation backtest {start:%Y-%m-%d} -> {end:%Y-%m-%d} "
-                                             f"({len(result.trades)} trades); {evidence.source}")
+        return self._backtest(settings, predictor, candles, start, end), settings, start, end
 
     def _served(self, card: ModelCard, weights: str, settings: Settings) -> Any:
         from adapters.torch.serving import TorchEnsemblePredictor

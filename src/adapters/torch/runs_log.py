@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -71,3 +72,21 @@ class CsvRunLog(RunLog):
             raise RunLogError(f"{self.path}: its header is not the run log's columns ({', '.join(self.columns)}); "
                               "move it aside")
         return b"" if last == b"\n" else b"\n"
+
+
+class CsvSweepLog(CsvRunLog):
+    """The run log as a sweep reads it: the cells already logged, by the run hash their params hold."""
+
+    def done(self) -> dict[str, Mapping[str, float | None]]:
+        if not self.path.exists():
+            return {}
+        found: dict[str, Mapping[str, float | None]] = {}
+        with self.path.open(newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    params, metrics = json.loads(row.get("params") or "{}"), json.loads(row.get("metrics") or "{}")
+                except json.JSONDecodeError as exc:
+                    raise RunLogError(f"{self.path}: line {number} is not a run-log row ({exc})") from exc
+                if isinstance(params, dict) and params.get("run_hash"):
+                    found[str(params["run_hash"])] = dict(metrics.get("sweep") or {})
+        return found

@@ -20,6 +20,7 @@ from application.backtest.driver import Progress
 from application.backtest.engine import BacktestConfig, BacktestEngine
 from application.backtest.outcomes import label_directions
 from application.backtest.ports import BulkPredictor, CostModel
+from application.backtest.scoring import BulkScoring, InProcessScoring
 from application.backtest.trades import BacktestTrades
 from application.runtime.ports import Broker
 from domain.evaluation.figures import Rate
@@ -39,12 +40,13 @@ class EngineInputs:
     candles: Mapping[Pair, Ohlcv]
     start: datetime
     end: datetime
+    scoring: BulkScoring = attrs.Factory(InProcessScoring)  # where the bulk predictions are computed
 
 
 def run_backtest(predictor: BulkPredictor, inputs: EngineInputs, progress: Progress | None = None) -> BacktestTrades:
     """One engine run, its trades labelled with whether each call's direction was right."""
     engine = BacktestEngine(predictor=predictor, costs=inputs.costs, broker_for=inputs.broker_for,
-                            config=inputs.config, timer=inputs.timer)
+                            config=inputs.config, timer=inputs.timer, scoring=inputs.scoring)
     return label_directions(engine.run(inputs.candles, inputs.start, inputs.end, progress), inputs.candles)
 
 

@@ -37,6 +37,7 @@ from application.backtest.parts import BacktestBook, SeriesPredictor, SilentNoti
 from application.backtest.patterns import PatternRanks
 from application.backtest.ports import BulkPredictions, BulkPredictor, CostModel
 from application.backtest.proofs import HeldPositions
+from application.backtest.scoring import BulkScoring, InProcessScoring, between
 from application.backtest.tiers import TierWalk
 from application.backtest.trades import BacktestTrades, TradeBook
 from application.data.candle_source import LoadedCandleSource
@@ -68,8 +69,10 @@ class BacktestEngine:
     fills pay the costs the guard sized for; ``timer`` reads seconds for each decision's latency."""
 
     def __init__(self, *, predictor: BulkPredictor, costs: CostModel, broker_for: Callable[[Instruments], Broker],
-                 config: BacktestConfig, timer: Callable[[], float]) -> None:
+                 config: BacktestConfig, timer: Callable[[], float], scoring: BulkScoring | None = None) -> None:
+        """``scoring``: where the bulk predictions are computed (application.backtest.scoring; here by default)."""
         self._predictor = predictor
+        self._scoring = scoring or InProcessScoring()
         self._costs = costs
         self._broker_for = broker_for
         self._config = config
@@ -84,8 +87,8 @@ class BacktestEngine:
         # the scan never reads further back than its window, so bars before it need no prediction
         reach = max(self._predictor.lookback, scan_config.atr_period + 1) + 1
         since, until = datetime_to_ms(start) - reach * MINUTE_MS, datetime_to_ms(end)
-        series = {p: _between(candles.get(p, Ohlcv.empty()), since, until) for p in pairs}
-        bulk = {p: self._predictor.predict_many(p, o) for p, o in series.items()}
+        series = {p: between(candles.get(p, Ohlcv.empty()), since, until) for p in pairs}
+        bulk = self._scoring.score(self._predictor, series, since, until)
         source = LoadedCandleSource(lambda pair: series.get(pair, Ohlcv.empty()))
         predictor = SeriesPredictor(self._predictor.lookback, self._predictor.version,
                                     {p: (series[p].open_time_ms, bulk[p]) for p in pairs})
@@ -130,11 +133,6 @@ def least_stop_outs(observed: Mapping[Pair, Observed], instruments: Instruments)
         out[pair] = (MinLotStopOut.of(spec).least(seen.entries, seen.stop_floors) if spec is not None
                      else np.where(np.isnan(seen.entries), np.nan, np.inf))
     return out
-
-
-def _between(ohlcv: Ohlcv, since_ms: int, until_ms: int) -> Ohlcv:
-    lo, hi = np.searchsorted(ohlcv.open_time_ms, [since_ms, until_ms], side="left")
-    return ohlcv.take(slice(int(lo), int(hi)))
 
 
 def scan_times(start: datetime, end: datetime, interval: timedelta) -> IntArray:

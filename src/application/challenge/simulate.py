@@ -1,9 +1,13 @@
 """Simulate FTMO challenges over a backtest's trades (seed plan 7.2).
 
 The use case turns the backtest's trade records into the domain's timeline, draws the attempts
-(historical or Monte Carlo, domain.challenge.attempts), runs them in chunks of ``CHUNK`` attempts
-(memory stays bounded; the chunks draw from one seeded generator, so a seed gives one answer)
-and summarises them with the plan's challenge gate.
+(historical or Monte Carlo, domain.challenge.attempts), runs them in chunks of at most ``CHUNK``
+attempts (memory stays bounded) through a ``TaskRunner`` (here, or on Dask workers) and summarises
+them with the plan's challenge gate.
+
+A seed gives one answer however the attempts are split: Monte Carlo attempts are drawn in blocks of
+``DRAW_BLOCK``, block k from its own generator (numpy's ``SeedSequence(seed).spawn``'s k-th child),
+and an attempt's outcome depends on its own draws alone, so a chunk is any run of whole blocks.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 import attrs
 import numpy as np
 
+from application.tasks import SerialRunner, TaskRunner
 from domain.challenge import (
+    Attempts,
     BacktestTrade,
     ChallengeSummary,
     Results,
@@ -32,7 +38,8 @@ from domain.challenge import (
 from domain.evaluation.gates import ChallengeGate
 from domain.risk.rules import RiskSettings
 
-CHUNK = 16384
+CHUNK = 16384  # attempts simulated at once, at most
+DRAW_BLOCK = 1024  # Monte Carlo attempts drawn from one generator: the unit a seed's draws are split in
 Progress = Callable[[int, int], None]
 
 
@@ -138,26 +145,68 @@ def assumptions(request: ChallengeRequest) -> dict[str, str]:
         "days": "Prague (Europe/Prague) days; a trading day is one a trade was opened on",
         "unfinished": "FTMO sets no time limit: an attempt still running when its trades end is not a pass",
         "sample": "the trades are those the backtest's own account took: trades its guard denied are not there",
+        **({"draws": f"Monte Carlo attempts are drawn in blocks of {DRAW_BLOCK:,}, block k from numpy's "
+                     "SeedSequence(seed).spawn(k + 1)[k]: a seed draws the same attempts whether they ran in one "
+                     "process or on Dask workers"} if request.mode is Mode.MONTE_CARLO else {}),
     }
 
 
-def simulate_challenges(rows: Sequence[TradeRow], request: ChallengeRequest,
-                        progress: Progress | None = None) -> ChallengeReport:
+def simulate_challenges(rows: Sequence[TradeRow], request: ChallengeRequest, progress: Progress | None = None,
+                        runner: TaskRunner | None = None) -> ChallengeReport:
     period = request.period
     line = timeline([r.trade() for r in rows], request.scaling, (period.first, period.last) if period else None)
     if request.mode is Mode.HISTORICAL:
         total, days = min(request.attempts, line.days), None
     else:
         total, days = request.attempts, request.days or line.days
-    rng = np.random.default_rng(request.seed)
+    runner = runner or SerialRunner()
+    work = _Work(line, request.risk, request.scaling.account_size, days, request.seed)
+    pieces = chunks(total, runner.parallelism)
     parts: list[Results] = []
-    for first in range(0, total, CHUNK):
-        size = min(CHUNK, total - first)
-        attempts = historical(line, size, first) if days is None else bootstrap(line, size, days, rng)
-        outcomes = simulate(attempts, line, request.risk, request.scaling.account_size)
-        parts.append(Results.of(outcomes, line, first + 1))
+    for (first, size), part in zip(pieces, runner.map(run_chunk, work, pieces), strict=True):
+        parts.append(part)
         if progress is not None:
             progress(first + size, total)
     summary = ChallengeSummary.of(Results.concat(parts), two_phases(request.risk), request.scaling.account_size,
                                   request.gate)
     return ChallengeReport(request, line, summary, days)
+
+
+def chunks(total: int, parallelism: int = 1) -> list[tuple[int, int]]:
+    """(first attempt, attempts) of each chunk: one per worker when that fits in ``CHUNK``, in whole
+    draw blocks."""
+    per_worker = -(-total // max(1, parallelism))
+    size = min(CHUNK, -(-per_worker // DRAW_BLOCK) * DRAW_BLOCK)
+    return [(first, min(size, total - first)) for first in range(0, total, size)]
+
+
+@attrs.frozen(eq=False)
+class _Work:
+    """What every chunk reads: sent once to each worker."""
+
+    line: Timeline
+    risk: RiskSettings
+    account_size: float
+    days: int | None  # Monte Carlo attempt length; None: historical
+    seed: int
+
+
+def run_chunk(work: _Work, piece: tuple[int, int]) -> Results:
+    first, size = piece
+    attempts = historical(work.line, size, first) if work.days is None else _drawn(work, first, size)
+    outcomes = simulate(attempts, work.line, work.risk, work.account_size)
+    return Results.of(outcomes, work.line, first + 1)
+
+
+def _drawn(work: _Work, first: int, size: int) -> Attempts:
+    if work.days is None or first % DRAW_BLOCK:
+        raise ValueError(f"a Monte Carlo chunk starts on a draw block of {DRAW_BLOCK}, not at attempt {first}")
+    blocks = [bootstrap(work.line, min(DRAW_BLOCK, first + size - start), work.days,
+                        block_generator(work.seed, start // DRAW_BLOCK))
+              for start in range(first, first + size, DRAW_BLOCK)]
+    return Attempts(np.vstack([b.days for b in blocks]), np.concatenate([b.span for b in blocks]), "monte-carlo")
+
+
+def block_generator(seed: int, block: int) -> np.random.Generator:
+    """The generator of draw block ``block``: ``SeedSequence(seed).spawn(block + 1)[block]``'s."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))

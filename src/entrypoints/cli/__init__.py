@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "bot": "entrypoints.cli.bot:bot",
     "microlot": "entrypoints.cli.microlot:microlot",
     "research": "entrypoints.cli.research:research",
+    "sweep": "entrypoints.cli.sweep:sweep",
 }
 
 

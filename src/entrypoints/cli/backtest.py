@@ -19,6 +19,7 @@ from entrypoints.cli.common import (
     echo_json,
     pairs_option,
     revalidated,
+    scheduler_options,
     settings_from_context,
     with_progress,
 )
@@ -72,12 +73,15 @@ def _settings(loaded: LoadedSettings, pairs: str | None, predictor: str | None, 
               help="Also run the baselines and FTMO challenges and write report.html, its PNGs, metrics.json "
                    "and challenge.json into this folder (needs the report extra: matplotlib).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout.")
+@scheduler_options
 @click.pass_context
 def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: datetime, predictor: str | None,
              seed: int | None, replay: tuple[Path, ...], out: Path | None, report_dir: Path | None,
-             as_json: bool) -> None:
+             as_json: bool, scheduler: str | None, local_workers: int | None) -> None:
     """Backtest the runtime's rules (predictor, tiers with hysteresis, the FTMO guard, paper exits
-    and costs) from --start to --end. Exit 0 done, 1 failed, 2 bad input."""
+    and costs) from --start to --end. With --local N or --scheduler ADDRESS each pair's bulk scoring
+    runs on a Dask worker that reads the candle files by path; the account's pass stays here, so the
+    trades are the single-process ones. Exit 0 done, 1 failed, 2 bad input."""
     import structlog
 
     from application.backtest.baselines import EngineInputs, run_backtest
@@ -87,6 +91,7 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
     from domain.market.candles import Pair
     from entrypoints.backtest_output import describe, write_outputs
     from entrypoints.container import build_container
+    from entrypoints.dask_runs import task_runner
     from entrypoints.execution_costs import announce_costs, costs_summary
     from entrypoints.logging_setup import configure_logging
     from entrypoints.runtime_main import default_controls, scan_config, secrets_of
@@ -105,26 +110,30 @@ def backtest(ctx: click.Context, pairs: str | None, start: datetime, end: dateti
     container = root.backtest()
     loaded = root.execution().loaded()
     announce_costs(loaded, structlog.get_logger("backtest"))  # on stderr, with the logs
-    candles = _candles(container, settings, replay, chosen, start, end)
+    paths = _replay_paths(settings, replay)
+    candles = _candles(container, paths, chosen, start, end)
     config = BacktestConfig(scan_config(settings), default_controls(settings),
                             latency_budget_ms=settings.backtest.latency_budget_ms)
-    inputs = EngineInputs(container.costs(), container.broker_for(), config, container.timer(), candles, start, end)
     began = time.perf_counter()
     scorer = _predictor(container, settings)
-    result = with_progress("backtest", "scans", lambda progress: run_backtest(scorer, inputs, progress),
-                           show=not as_json)
-    result = label_directions(result, candles)  # was each call's direction right over its horizon?
-    summary: dict[str, Any] = {
-        "run": {"pairs": list(settings.pairs), "start": start.isoformat(), "end": end.isoformat(),
-                "predictor": scorer.version, "seed": settings.seed,
-                "initial_balance": settings.risk.initial_balance,
-                "latency_budget_ms": settings.backtest.latency_budget_ms,
-                "costs": costs_summary(loaded, settings.seed)},
-        **summarise(result, settings.risk.initial_balance),
-        "seconds": round(time.perf_counter() - began, 3),
-    }
-    # the report first (it adds the baselines and challenges to the summary); the trades are written whatever it does
-    failed = _report(root, settings, inputs, result, summary, report_dir) if report_dir else None
+    with task_runner(scheduler, local_workers) as runner:
+        inputs = EngineInputs(container.costs(), container.broker_for(), config, container.timer(), candles, start,
+                              end, _scoring(runner, container, paths))
+        result = with_progress("backtest", "scans", lambda progress: run_backtest(scorer, inputs, progress),
+                               show=not as_json)
+        result = label_directions(result, candles)  # was each call's direction right over its horizon?
+        summary: dict[str, Any] = {
+            "run": {"pairs": list(settings.pairs), "start": start.isoformat(), "end": end.isoformat(),
+                    "predictor": scorer.version, "seed": settings.seed,
+                    "initial_balance": settings.risk.initial_balance,
+                    "latency_budget_ms": settings.backtest.latency_budget_ms,
+                    "costs": costs_summary(loaded, settings.seed)},
+            **summarise(result, settings.risk.initial_balance),
+            "seconds": round(time.perf_counter() - began, 3),
+        }
+        # the report first (it adds the baselines and challenges to the summary); the trades are written whatever
+        # it does
+        failed = _report(root, settings, inputs, result, summary, report_dir) if report_dir else None
     folder = out or Path(settings.candles.data_dir) / "backtests" / _run_name(settings, start, end)
     try:
         summary["files"] = write_outputs(folder, result, summary)
@@ -169,12 +178,26 @@ def _report(root: Any, settings: Settings, inputs: Any, result: Any, summary: di
     return None
 
 
-def _candles(container: Any, settings: Settings, replay: tuple[Path, ...], pairs: list[Any], start: datetime,
+def _scoring(runner: Any, container: Any, paths: list[Path]) -> Any:
+    """Here, or on the runner's workers reading the candle files by path (their absolute paths)."""
+    from application.backtest.scoring import InProcessScoring, PieceScoring
+    from application.tasks import SerialRunner
+    from entrypoints.candle_paths import CandleFilesReader
+
+    if isinstance(runner, SerialRunner):
+        return InProcessScoring()
+    return PieceScoring(runner, CandleFilesReader(tuple(str(p.resolve()) for p in paths), container.candle_loader()))
+
+
+def _replay_paths(settings: Settings, replay: tuple[Path, ...]) -> list[Path]:
+    return list(replay) or [Path(p) for p in settings.candles.replay_paths]
+
+
+def _candles(container: Any, paths: list[Path], pairs: list[Any], start: datetime,
              end: datetime) -> Mapping[Any, Any]:
     from application.data.ports import DataError
     from domain.market.candles import datetime_to_ms
 
-    paths = list(replay) or [Path(p) for p in settings.candles.replay_paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _usage(f"candle path {', '.join(missing)} does not exist (give --replay or set candles.replay_paths)")

@@ -17,6 +17,7 @@ from entrypoints.cli.common import (
     EXIT_USAGE,
     echo_json,
     revalidated,
+    scheduler_options,
     settings_from_context,
     with_progress,
 )
@@ -58,15 +59,18 @@ def challenge() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write challenge.json into.")
+@scheduler_options
 @click.pass_context
 def simulate(ctx: click.Context, trades_path: Path, attempts: int, ruleset: Ruleset | None, mode: str, days: int | None,
              seed: int | None, account_size: float | None, backtest_balance: float | None, risk_pct: float | None,
-             as_json: bool, report_dir: Path | None) -> None:
+             as_json: bool, report_dir: Path | None, scheduler: str | None, local_workers: int | None) -> None:
     """Run FTMO challenge attempts over the trades of a backtest with the guard's own rules and
     report the pass rate (Wilson 95 % interval), days to pass, the breach log, the final equity's
-    spread and the plan's challenge gate."""
+    spread and the plan's challenge gate. With --local N or --scheduler ADDRESS the attempts run in
+    chunks on Dask workers, with the same result as here for the same seed."""
     from application.challenge import simulate_challenges
     from entrypoints.challenge_files import TradesFileError, describe, read_trades
+    from entrypoints.dask_runs import task_runner
 
     loaded = settings_from_context(ctx)
     try:
@@ -77,8 +81,10 @@ def simulate(ctx: click.Context, trades_path: Path, attempts: int, ruleset: Rule
                        account_size=account_size, backtest_balance=backtest_balance, risk_pct=risk_pct)
     began = time.perf_counter()
     try:
-        report = with_progress("challenges", "", lambda progress: simulate_challenges(rows, request, progress),
-                                show=not as_json and attempts * len(rows) > _LONG)
+        with task_runner(scheduler, local_workers) as runner:
+            report = with_progress("challenges", "",
+                                   lambda progress: simulate_challenges(rows, request, progress, runner),
+                                   show=not as_json and attempts * len(rows) > _LONG)
     except ValueError as exc:  # trades the domain refuses (no 1R to size by, ...)
         _usage(str(exc))
     out = {**report.as_dict(), "seconds": round(time.perf_counter() - began, 3)}

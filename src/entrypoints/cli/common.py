@@ -63,6 +63,14 @@ def revalidated(loaded: LoadedSettings, updated: Settings) -> Settings:
     return updated
 
 
+def scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--scheduler tcp://host:8786`` or ``--local N``: run the work on Dask (the dask extra)."""
+    command = click.option("--local", "local_workers", type=click.IntRange(min=1),
+                           help="Run on a local Dask cluster of N worker processes.")(command)
+    return click.option("--scheduler", metavar="ADDRESS",
+                        help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).")(command)
+
+
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")(command)
 

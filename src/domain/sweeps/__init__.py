@@ -1,0 +1,1 @@
+"""Hyperparameter sweeps over walk-forward folds: the grid, the folds and the cells."""
