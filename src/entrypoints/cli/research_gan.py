@@ -121,6 +121,7 @@ def sample(generator_path: Path, feature_set: str, name: str | None, paths: int,
            data_dir: Path, features_dir: Path | None, as_json: bool) -> None:
     """Sample synthetic candles and store their features, every row tagged synthetic=True with the
     generator's version, as a feature set beside the real one."""
+    from adapters.torch.gan import GeneratorFileError
     from application.features.compute import FeaturePipeline
     from application.features.ports import FeatureSetError
     from application.research.gan_data import GanInputError
@@ -136,7 +137,7 @@ def sample(generator_path: Path, feature_set: str, name: str | None, paths: int,
     try:
         report = use_case(SampleRequest(str(generator_path), feature_set, chosen, paths, length, seed),
                           datetime.now(UTC))
-    except (GanInputError, FeatureSetError) as exc:
+    except (GanInputError, FeatureSetError, GeneratorFileError) as exc:  # a missing or altered generator file
         fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         fail(str(exc), EXIT_FAILURE)
