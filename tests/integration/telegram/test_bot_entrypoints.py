@@ -79,7 +79,7 @@ def test_the_bot_runs_inside_tradeai_run_when_enabled(api: FakeBotApi, tmp_path:
     url = f"sqlite:///{tmp_path}/store.db"
     env = {**bot_env(api, url), "NOTIFIER": "telegram", "BOT_ENABLED": "true"}
     process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "run", "--replay", str(spot_1m_dir),
-                                "--pairs", "BTCUSDT", "--start", "2021-07-09T00:00", "--until", "2021-07-09T00:20",
+                                "--pairs", "BTCUSDT", "--start", "2021-07-09T00:00", "--until", "2021-07-09T00:10",
                                 "--speed", "60", "--json"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
@@ -93,7 +93,7 @@ def test_the_bot_runs_inside_tradeai_run_when_enabled(api: FakeBotApi, tmp_path:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, stderr[-2000:]
-    assert json.loads(stdout)["scans"] == 11
+    assert json.loads(stdout)["scans"] == 6
     ftmo = next(t for t in api.texts() if "FTMO status" in t)
     assert ftmo.startswith("[DRY-RUN] FTMO status: 2-step, account replay") and "Prague day 2021-07-09" in ftmo
     check = next(t for t in api.texts() if "Check:" in t)
