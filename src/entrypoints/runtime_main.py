@@ -16,6 +16,7 @@ from application.brokers.day_start import balance_at
 from application.data.ports import CandleSource, Clock
 from application.runtime.controls import controls_reader
 from application.runtime.loop import Runtime
+from application.runtime.outbox_notifier import OutboxNotifier
 from application.runtime.scan_market import ScanConfig, ScanMarket, ScanReport
 from application.runtime.scan_outcome import Controls
 from domain.execution.instruments import Instruments
@@ -99,10 +100,12 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
              start=start.isoformat(), until=until.isoformat() if until else None, speed=settings.runtime.speed,
              store=mask_url(settings.store.url), notifier=settings.notifier.name, predictor=settings.predictor.name,
              model=predictor.version, account=container.account_name(), ruleset=settings.risk.ruleset)
+    # the monitor's and reconciliation's messages go through the outbox too, when there is one
+    notices = container.notifier() if delivery is None else OutboxNotifier(delivery, container.notifier(), clock.now)
     if settings.mode == "live" and settings.broker.name != "paper":
-        reconcile_at_start(scan, container.broker_gateway(), container.notifier(), clock.now(), log)
+        reconcile_at_start(scan, container.broker_gateway(), notices, clock.now(), log)
     scan_log = ScanLog(log)
-    monitor = daily_monitor(settings, container.notifier())
+    monitor = daily_monitor(settings, notices)
     health = start_health(root, settings, predictor.version, log)
     try:
         bot = start_runtime_bot(root, settings, health.monitor, log)  # BOT_ENABLED: its own thread
