@@ -1,7 +1,9 @@
 """`tradeai research rl`: the runs behind the commands. A tape from the stored feature set and
 candles; PPO trained per seed on the training period, its reward curve written as CSV and PNG;
-each seed's agent and the supervised predictor walked over the later test period with the same
-guard and costs; the verdict written as JSON (the file `rl admit` reads)."""
+each seed's agent, the supervised predictor and a policy that never trades run through the
+backtest engine over the later test period with the same costs (the verdict's measure), and
+walked over the same period's tape with the same guard (a second view); the verdict written as
+JSON (the file `rl admit` reads)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,11 @@ import cattrs
 import numpy as np
 import numpy.typing as npt
 
+from application.backtest.baselines import EngineInputs
 from application.backtest.ports import BulkPredictor
+from application.features.ports import PairFeatures
+from application.research.engine_view import EngineFigures, engine_figures
+from application.research.policy_predictor import Actions, PolicyPredictor
 from application.research.rl_verdict import SeedRun, Verdict, judge
 from application.research.tape import Tape, TapeError, tape_for
 from application.research.trading import TradingConfig
@@ -44,7 +50,28 @@ class Periods:
             raise ValueError("--test-end must be after --test-start")
 
 
-def load_tape(data_dir: Path, feature_set: str, pair: Pair, interval: int) -> tuple[Tape, Ohlcv]:
+@attrs.frozen(eq=False)
+class Market:
+    tape: Tape
+    candles: Ohlcv
+    rows: PairFeatures | None  # the pair's stored feature rows (None: the set holds none)
+
+
+@attrs.frozen(eq=False)
+class EngineRun:
+    """The engine backtest of the test period: its inputs (everything but the predictor, as
+    ``tradeai backtest`` builds them) and the PPO policies' serving: the pair's stored feature rows
+    and the one confidence every BUY and SELL is given."""
+
+    inputs: EngineInputs
+    rows: PairFeatures
+    confidence: float
+
+    def served(self, name: str, actions: Actions, config: TradingConfig, interval: int) -> PolicyPredictor:
+        return PolicyPredictor(self.rows, actions, self.confidence, name, interval, config)
+
+
+def load_tape(data_dir: Path, feature_set: str, pair: Pair, interval: int) -> Market:
     """TapeError (bad input) when the set, the pair or the candles are missing."""
     from application.features.ports import FeatureSetError
     from entrypoints.cli.common import data_dir_container
@@ -59,7 +86,7 @@ def load_tape(data_dir: Path, feature_set: str, pair: Pair, interval: int) -> tu
     if held:
         first, last = int(held[0].open_time_ms[0]), int(held[0].open_time_ms[-1])
         candles = container.data().candle_store().load(pair, first, last + MINUTE_MS)
-    return tape_for(pair, rows, candles, interval), candles
+    return Market(tape_for(pair, rows, candles, interval), candles, held[0] if held else None)
 
 
 def period(tape: Tape, start: datetime | None, end: datetime | None, name: str) -> Tape:
@@ -83,28 +110,50 @@ def train_seed(tape: Tape, config: TradingConfig, settings: Any, out: Path, prog
     return agent
 
 
+@attrs.frozen
+class Evaluation:
+    verdict: Verdict
+    engine: dict[str, EngineFigures]  # the verdict's out-of-sample measure
+    walks: dict[str, WalkResult]  # the tape walk: a second view, not in the criterion
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"engine": {name: f.as_dict() for name, f in self.engine.items()},
+                "walk": {name: _walk_json(w) for name, w in self.walks.items()}}
+
+
 def evaluate(train_tape: Tape, test_tape: Tape, candles: Ohlcv, supervised: BulkPredictor, config: TradingConfig,
-             settings: Sequence[Any], out: Path, progress: Progress | None) -> tuple[Verdict, dict[str, Any]]:
-    """Every seed trained, then walked out of sample beside the supervised predictor."""
+             settings: Sequence[Any], out: Path, progress: Progress | None, engine: EngineRun) -> Evaluation:
+    """Every seed trained, then run out of sample in the engine (and walked) beside the supervised predictor."""
     from adapters.research.curves import plot_curves, write_curves
 
-    runs: list[SeedRun] = []
     walks: dict[str, WalkResult] = {}
     curves: dict[int, Any] = {}
+    predictors: dict[str, BulkPredictor] = {}
     for k, seed_settings in enumerate(settings):
         agent = train_seed(train_tape, config, seed_settings, out, _shifted(progress, settings, k))
-        result = walk(test_tape, agent.policy(), config)
-        walks[f"ppo_seed{seed_settings.seed}"] = result
+        name = f"ppo_seed{seed_settings.seed}"
+        walks[name] = walk(test_tape, agent.policy(), config)
+        predictors[name] = engine.served(f"ppo-seed{seed_settings.seed}", agent.actions(), config,
+                                          test_tape.interval_minutes)
         curves[seed_settings.seed] = agent.curve
-        runs.append(SeedRun(seed_settings.seed, agent.curve, result.return_pct))
     name = f"supervised:{supervised.version}"
+    predictors[name] = supervised
+    predictors["flat"] = engine.served("flat", _never, config, test_tape.interval_minutes)
+    figures = engine_figures(predictors, engine.inputs, config.initial_balance)
     walks[name] = walk(test_tape, following(supervised_directions(supervised, test_tape, candles)), config)
     walks["flat"] = walk(test_tape, following(np.zeros(len(test_tape), dtype=np.int8)), config)
-    verdict = judge(runs, name, walks[name].return_pct)
+    runs = [SeedRun(s.seed, curves[s.seed], figures[f"ppo_seed{s.seed}"].return_pct) for s in settings]
+    verdict = judge(runs, name, figures[name].return_pct)
+    evaluation = Evaluation(verdict, figures, walks)
     write_curves(out / "curves.csv", curves)
     plot_curves(out / "curves.png", curves)
-    write_verdict(out / "verdict.json", verdict)
-    return verdict, {name: _walk_json(w) for name, w in walks.items()}
+    write_verdict(out / "verdict.json", verdict, evaluation.as_dict())
+    return evaluation
+
+
+def _never(observations: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
+    """The policy that holds at every bar: staying flat, through the same engine."""
+    return np.zeros(len(observations), dtype=np.int64)
 
 
 def _shifted(progress: Progress | None, settings: Sequence[Any], k: int) -> Progress | None:
@@ -126,8 +175,9 @@ def _walk_json(result: WalkResult) -> dict[str, Any]:
     return {**attrs.asdict(result), "return_pct": result.return_pct}
 
 
-def write_verdict(path: Path, verdict: Verdict) -> None:
-    payload = {**_json.unstructure(verdict), "passed": verdict.passed}
+def write_verdict(path: Path, verdict: Verdict, figures: dict[str, Any] | None = None) -> None:
+    """``figures``: the engine and walk figures behind it, kept in the file for the record (not read back)."""
+    payload = {**_json.unstructure(verdict), "passed": verdict.passed, **(figures or {})}
     path.write_text(json.dumps(payload, indent=2, allow_nan=True) + "\n")
 
 
@@ -137,7 +187,8 @@ def read_verdict(path: Path) -> Verdict | None:
         return None
     try:
         data = json.loads(path.read_text())
-        data.pop("passed", None)
+        for extra in ("passed", "engine", "walk"):
+            data.pop(extra, None)
         return _json.structure(data, Verdict)
     except (OSError, ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
         raise ValueError(f"{path}: not an RL verdict file ({exc})") from None

@@ -10,13 +10,14 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.utils import set_random_seed
 
-from adapters.research.trading_env import TradingEnv
+from adapters.research.trading_env import TradingEnv, clipped
 from application.research.rl_verdict import CurvePoint
 from application.research.tape import Tape
 from application.research.trading import Action, TradingConfig
@@ -56,6 +57,9 @@ class TrainedAgent:
 
     def policy(self) -> Policy:
         return deterministic(self.model)
+
+    def actions(self) -> Callable[[npt.NDArray[np.float32]], npt.NDArray[np.int64]]:
+        return batched(self.model)
 
     def save(self, path: Path) -> None:
         self.model.save(str(path))
@@ -105,4 +109,15 @@ def deterministic(model: PPO) -> Policy:
     def act(observation: np.ndarray, i: int) -> Action:
         action, _ = model.predict(observation, deterministic=True)
         return Action(int(action))
+    return act
+
+
+def batched(model: PPO) -> Callable[[npt.NDArray[np.float32]], npt.NDArray[np.int64]]:
+    """The most probable action for each row of observations, in one pass (the backtest scores a
+    month of minutes at once); each row is scored alone, so a row's action reads nothing else."""
+    def act(observations: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
+        if not len(observations):
+            return np.empty(0, dtype=np.int64)
+        actions, _ = model.predict(clipped(observations), deterministic=True)
+        return np.asarray(actions, dtype=np.int64).reshape(len(observations))
     return act

@@ -84,5 +84,9 @@ class TradingEnv(gymnasium.Env[Observation, np.int64]):
         return observation, float(self._scale * result.reward), result.terminated, truncated, info
 
     def _observe(self, i: int) -> Observation:
-        seen = observe(self._tape, i, self.state, self._config)
-        return np.clip(seen, -OBSERVATION_LIMIT, OBSERVATION_LIMIT).astype(np.float32)
+        return clipped(observe(self._tape, i, self.state, self._config))
+
+
+def clipped(observations: Observation) -> Observation:
+    """The observation (or rows of them) as the policy sees it: inside the observation space."""
+    return np.clip(observations, -OBSERVATION_LIMIT, OBSERVATION_LIMIT).astype(np.float32)

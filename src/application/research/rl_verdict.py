@@ -4,10 +4,13 @@
    quarter of its episodes must exceed that of the first quarter (it learned), and across seeds the
    coefficient of variation of those last-quarter means (std / |mean|) must not exceed ``max_cv``
    (the seeds agree on where training ends).
-2. Out of sample: on a later period no seed saw, walked with the same guard and costs
-   (application.research.walk), every seed's return must beat the supervised predictor's, and be
-   positive: staying flat earns 0, and an agent that only learned not to trade beats a losing
-   predictor without having anything to add to an ensemble of direction models.
+2. Out of sample: on a later period no seed saw, run through the backtest engine with the same
+   costs (application.research.engine_view: the runtime's scan, tiers, exits and fills, the
+   policy served as a predictor), every seed's return (net P/L after costs over the initial
+   balance) must beat the supervised predictor's, and be positive: staying flat earns 0, and an
+   agent that only learned not to trade beats a losing predictor without having anything to add
+   to an ensemble of direction models. The tape walk (application.research.walk) is reported
+   beside it, but it is not part of the criterion.
 
 Only a passing verdict admits the RL member, at its ensemble weight (``RL_WEIGHT``); anything else
 leaves it a research command, and ``admission`` says why.
@@ -24,6 +27,8 @@ from domain.risk.decisions import Decision, Reason, decide
 
 RL_WEIGHT = 0.25
 RULE = "rl_verdict"
+# what the out-of-sample returns were measured with; a verdict file without it predates the engine
+ENGINE_BASIS = "backtest engine: net P/L after costs / initial balance"
 
 
 @attrs.frozen
@@ -37,7 +42,7 @@ class CurvePoint:
 class SeedRun:
     seed: int
     curve: tuple[CurvePoint, ...]
-    oos_return_pct: float
+    oos_return_pct: float  # out of sample, measured as the verdict's ``basis`` says
 
     def quarter_means(self) -> tuple[float, float]:
         """Mean episode reward of the first and the last quarter of the episodes (NaN if under 4)."""
@@ -63,6 +68,7 @@ class Verdict:
     stable: bool
     beats_supervised: bool
     reasons: tuple[str, ...]  # why a criterion failed; empty when the verdict passes
+    basis: str = ""  # how the out-of-sample returns were measured; "" in files written before the engine
 
     @property
     def passed(self) -> bool:
@@ -78,10 +84,11 @@ def judge(seeds: Sequence[SeedRun], supervised: str, supervised_return_pct: floa
     losing = [s for s in seeds if not s.oos_return_pct > bar]
     against = f"{supervised}'s {supervised_return_pct:.3f} %" + ("" if supervised_return_pct >= 0 else
                                                                   " and staying flat (0 %)")
-    reasons += [f"seed {s.seed}: out-of-sample return {s.oos_return_pct:.3f} % does not beat {against}"
+    reasons += [f"seed {s.seed}: out-of-sample return in the backtest engine {s.oos_return_pct:.3f} % does not "
+                f"beat {against}"
                 for s in losing]
     return Verdict(tuple(seeds), supervised, supervised_return_pct, criteria, stable, not losing and bool(seeds),
-                   tuple(reasons))
+                   tuple(reasons), ENGINE_BASIS)
 
 
 def _stability_reasons(seeds: Sequence[SeedRun], criteria: Criteria) -> list[str]:
@@ -113,6 +120,9 @@ def admission(verdict: Verdict | None) -> Decision:
     """May the RL member enter the ensemble at ``RL_WEIGHT``? Only on a passing verdict."""
     if verdict is None:
         return decide([Reason(RULE, "no RL verdict: run `tradeai research rl evaluate` first")])
+    if verdict.basis != ENGINE_BASIS:
+        return decide([Reason(RULE, "the RL verdict was not measured in the backtest engine: rerun "
+                                    "`tradeai research rl evaluate`")])
     if not verdict.passed:
         return decide([Reason(RULE, f"the RL verdict does not pass: {why}") for why in verdict.reasons])
     return decide([])

@@ -60,11 +60,11 @@ def train(ctx: click.Context, data_dir: Path, feature_set: str, pair: str, inter
     from entrypoints import research_rl_run as run
 
     _require_extra()
-    tape, _ = _tape(data_dir, feature_set, pair, interval)
+    market = _tape(data_dir, feature_set, pair, interval)
     periods = _periods(train_start, train_end, None, None)
-    train_tape = _period(tape, periods.train_start, periods.train_end, "training")
+    train_tape = _period(market.tape, periods.train_start, periods.train_end, "training")
     settings = _settings(timesteps, seed, episode_bars, n_steps)
-    config, _ = _config(ctx, data_dir)
+    config, _, _ = _config(ctx, data_dir, pair)
     agent = with_progress(f"PPO seed {seed}", "steps",
                           lambda progress: run.train_seed(train_tape, config, settings, out, progress), not as_json)
     first, last = _quarters(agent.curve)
@@ -90,36 +90,50 @@ def train(ctx: click.Context, data_dir: Path, feature_set: str, pair: str, inter
 def evaluate(ctx: click.Context, data_dir: Path, feature_set: str, pair: str, interval: int, train_start: datetime,
              train_end: datetime, timesteps: int, episode_bars: int, n_steps: int, out: Path, as_json: bool,
              test_start: datetime, test_end: datetime | None, seeds: str, supervised: str) -> None:
-    """Train every seed, walk each agent and the supervised predictor over the test period with the same
-    guard and costs, and write the verdict (verdict.json): stable curves and a better out-of-sample
-    return than the supervised predictor, or the reasons it fails. Exit 0 whatever the verdict."""
+    """Train every seed; run each agent (served as a predictor), the supervised predictor and a policy
+    that never trades through the backtest engine over the test period with the same costs, as
+    `tradeai backtest` runs them, and walk them over the period's tape (a second view); write the
+    verdict (verdict.json): stable curves and a better engine return than the supervised predictor
+    and staying flat, or the reasons it fails. Exit 0 whatever the verdict."""
     from entrypoints import research_rl_run as run
 
     chosen = _seeds(seeds)
     _require_extra()
-    tape, candles = _tape(data_dir, feature_set, pair, interval)
+    market = _tape(data_dir, feature_set, pair, interval)
     periods = _periods(train_start, train_end, test_start, test_end)
-    train_tape = _period(tape, periods.train_start, periods.train_end, "training")
-    test_tape = _period(tape, test_start, test_end, "test")
+    train_tape = _period(market.tape, periods.train_start, periods.train_end, "training")
+    test_tape = _period(market.tape, test_start, test_end, "test")
     settings = [_settings(timesteps, seed, episode_bars, n_steps) for seed in chosen]
-    config, predictor = _config(ctx, data_dir, supervised)
+    config, predictor, engine = _config(ctx, data_dir, pair, supervised, (market, test_tape))
     out.mkdir(parents=True, exist_ok=True)
-    verdict, walks = with_progress(f"PPO {len(chosen)} seeds", "steps", lambda progress: run.evaluate(
-        train_tape, test_tape, candles, predictor, config, settings, out, progress), not as_json)
+    evaluation = with_progress(f"PPO {len(chosen)} seeds", "steps", lambda progress: run.evaluate(
+        train_tape, test_tape, market.candles, predictor, config, settings, out, progress, engine), not as_json)
+    verdict, figures = evaluation.verdict, evaluation.as_dict()
     summary = {"pair": pair, "feature_set": feature_set, "interval_minutes": interval, "seeds": chosen,
                "timesteps": timesteps, "train": [str(train_start), str(train_end)],
                "test": [str(test_start), str(test_end) if test_end else None], "train_bars": len(train_tape),
-               "test_bars": len(test_tape), "passed": verdict.passed, "stable": verdict.stable,
+               "test_bars": len(test_tape), "engine_period": [str(engine.inputs.start), str(engine.inputs.end)],
+               "confidence": engine.confidence, "passed": verdict.passed, "stable": verdict.stable,
                "beats_supervised": verdict.beats_supervised, "supervised": verdict.supervised,
-               "reasons": list(verdict.reasons), "out_of_sample": walks,
+               "reasons": list(verdict.reasons), "out_of_sample": figures["engine"], "walk": figures["walk"],
                "curves": {s.seed: dict(zip(("first_quarter", "last_quarter"), s.quarter_means(), strict=True))
                           for s in verdict.seeds},
                "verdict": str(out / "verdict.json")}
-    lines = [f"{name}: return {w['return_pct']:+.3f} %, {w['trades']} trades, {w['denied']} openings denied, "
-             f"max drawdown {w['max_drawdown_pct']:.2f} %" for name, w in walks.items()]
-    conclusion = "PASS: the RL member may enter the ensemble at weight 0.25" if verdict.passed else (
+    _finish(summary, as_json, "\n".join([*_lines(figures), _conclusion(verdict), f"verdict: {summary['verdict']}"]))
+
+
+def _lines(figures: dict[str, Any]) -> list[str]:
+    engine = [f"  {name}: net P/L {f['net_pnl']:+,.2f} ({f['return_pct']:+.3f} %), {f['trades']} trades, win rate "
+              f"{'-' if f['win_rate'] is None else format(f['win_rate'], '.1%')}, final balance "
+              f"{f['final_balance']:,.2f}" for name, f in figures["engine"].items()]
+    walk = [f"  {name}: return {w['return_pct']:+.3f} %, {w['trades']} trades, {w['denied']} openings denied, "
+            f"max drawdown {w['max_drawdown_pct']:.2f} %" for name, w in figures["walk"].items()]
+    return ["backtest engine (the verdict's measure):", *engine, "tape walk (second view, not judged):", *walk]
+
+
+def _conclusion(verdict: Any) -> str:
+    return "PASS: the RL member may enter the ensemble at weight 0.25" if verdict.passed else (
         "FAIL: the RL member stays a research command:\n  - " + "\n  - ".join(verdict.reasons))
-    _finish(summary, as_json, "\n".join([*lines, conclusion, f"verdict: {summary['verdict']}"]))
 
 
 @rl.command()
@@ -157,6 +171,7 @@ def _require_extra() -> None:
 
 
 def _tape(data_dir: Path, feature_set: str, pair: str, interval: int) -> Any:
+    """The tape, its candles and the pair's stored rows (research_rl_run.Market)."""
     from application.research.tape import TapeError
     from domain.market.candles import Pair
     from entrypoints import research_rl_run as run
@@ -197,10 +212,12 @@ def _settings(timesteps: int, seed: int, episode_bars: int, n_steps: int) -> Any
         raise click.UsageError(str(exc)) from None
 
 
-def _config(ctx: click.Context, data_dir: Path, supervised: str | None = None) -> tuple[Any, Any]:
+def _config(ctx: click.Context, data_dir: Path, pair: str, supervised: str | None = None,
+            test: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any]:
     """The runtime's guard settings (risk, sizing, rate limits, backoff), the costs the backtest
-    sizes with (measured p90s when a metrics file is there, the placeholders otherwise) and the
-    supervised predictor chosen as `tradeai backtest --predictor` chooses it (None: not asked)."""
+    sizes with (measured p90s when a metrics file is there, the placeholders otherwise), the
+    supervised predictor chosen as `tradeai backtest --predictor` chooses it and, given the
+    market and the test tape, the engine run of the test period (None when not asked)."""
     import attrs
 
     from application.research.trading import TradingConfig
@@ -212,7 +229,8 @@ def _config(ctx: click.Context, data_dir: Path, supervised: str | None = None) -
     from entrypoints.settings.domain_config import emission_config
 
     loaded = settings_from_context(ctx)
-    settings = attrs.evolve(loaded.settings, candles=attrs.evolve(loaded.settings.candles, data_dir=str(data_dir)))
+    settings = attrs.evolve(loaded.settings, candles=attrs.evolve(loaded.settings.candles, data_dir=str(data_dir)),
+                            pairs=(pair,))
     # logs (the serving's notices) go to stderr: stdout carries the summary, JSON with --json
     configure_logging(level=settings.log.level, fmt=settings.log.format, mode=settings.mode,
                       secrets=secrets_of(settings), stream=sys.stderr)
@@ -222,7 +240,30 @@ def _config(ctx: click.Context, data_dir: Path, supervised: str | None = None) -
     container = build_container(settings).backtest()
     emission = attrs.evolve(emission_config(settings), instruments=container.costs().instruments())
     config = TradingConfig(emission=emission, initial_balance=settings.risk.initial_balance)
-    return config, None if supervised is None else _predictor(container)
+    predictor = None if supervised is None else _predictor(container)
+    return config, predictor, None if test is None else _engine(settings, container, *test)
+
+
+def _engine(settings: Any, container: Any, market: Any, test_tape: Any) -> Any:
+    """The engine backtest as `tradeai backtest` builds it (scan config, controls, costs, paper broker,
+    timer), on the stored candles, over the test tape's span: from its first decision bar to the
+    close of its last, where the agent has observations."""
+    from application.backtest.baselines import EngineInputs
+    from application.backtest.engine import BacktestConfig
+    from domain.market.candles import MINUTE_MS, ms_to_datetime
+    from entrypoints.research_rl_run import EngineRun
+    from entrypoints.runtime_main import default_controls, scan_config
+
+    if market.rows is None:
+        fail(f"the feature set holds no rows for {test_tape.pair}", EXIT_USAGE)
+    config = BacktestConfig(scan_config(settings), default_controls(settings),
+                            latency_budget_ms=settings.backtest.latency_budget_ms)
+    start = ms_to_datetime(int(test_tape.open_time_ms[0]))
+    end = ms_to_datetime(int(test_tape.open_time_ms[-1]) + MINUTE_MS)
+    inputs = EngineInputs(container.costs(), container.broker_for(), config, container.timer(),
+                          {test_tape.pair: market.candles}, start, end)
+    # the HIGH threshold: the pattern shift (at most max_shift down) still leaves each BUY and SELL at a tier
+    return EngineRun(inputs, market.rows, settings.signals.tier_high)
 
 
 def _predictor(container: Any) -> Any:

@@ -48,11 +48,26 @@ def test_train_evaluate_and_the_refused_admission(data_dir: Path, tmp_path: Path
                                  "--test-start", "2024-03-06T01:00", "--out", str(out), "--json"])
     assert judged.exit_code == 0, judged.output
     result = json.loads(judged.stdout)
-    assert result["seeds"] == [0, 1, 2] and set(result["out_of_sample"]) == {
-        "ppo_seed0", "ppo_seed1", "ppo_seed2", "supervised:baseline-momentum-k0.5", "flat"}
-    assert result["out_of_sample"]["flat"]["return_pct"] == 0.0
+    policies = {"ppo_seed0", "ppo_seed1", "ppo_seed2", "supervised:baseline-momentum-k0.5", "flat"}
+    assert result["seeds"] == [0, 1, 2] and set(result["out_of_sample"]) == set(result["walk"]) == policies
+    engine = result["out_of_sample"]  # the backtest engine's figures, one run per policy
+    for name, figures in engine.items():
+        assert figures["final_balance"] == pytest.approx(100_000 + figures["net_pnl"], abs=0.05), name
+        assert figures["return_pct"] == pytest.approx(figures["net_pnl"] / 1_000)
+    assert engine["flat"]["trades"] == 0 and engine["flat"]["net_pnl"] == 0.0
+    assert engine["supervised:baseline-momentum-k0.5"]["trades"] > 0
+    assert sum(engine[f"ppo_seed{s}"]["trades"] for s in range(3)) > 0  # the agents' calls reach the engine
+    assert engine["ppo_seed0"]["predictor"] == "ppo-seed0" and result["confidence"] == 0.7
+    assert result["walk"]["flat"]["return_pct"] == 0.0
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["passed"] == result["passed"] and (out / "curves.png").stat().st_size > 0
+    # the verdict judged the engine's returns, not the walk's
+    assert verdict["basis"].startswith("backtest engine") and verdict["supervised_return_pct"] == pytest.approx(
+        engine["supervised:baseline-momentum-k0.5"]["return_pct"])
+    assert [s["oos_return_pct"] for s in verdict["seeds"]] == pytest.approx(
+        [engine[f"ppo_seed{s}"]["return_pct"] for s in range(3)])
+    beaten = max(0.0, engine["supervised:baseline-momentum-k0.5"]["return_pct"])
+    assert verdict["beats_supervised"] == all(engine[f"ppo_seed{s}"]["return_pct"] > beaten for s in range(3))
     assert len((out / "curves.csv").read_text().splitlines()) > 3 * 8
 
     admitted = runner.invoke(cli, ["research", "rl", "admit", "--verdict", str(out / "verdict.json"), "--json"])

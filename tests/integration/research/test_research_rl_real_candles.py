@@ -1,5 +1,6 @@
 """`tradeai research rl evaluate` on real candles (../shared/data, read in place, never copied):
-four days of BTCUSDT in May 2020, a tiny PPO run, the verdict written and judged by `admit`."""
+four days of BTCUSDT in May 2020, a tiny PPO run, the engine and walk figures, the verdict written
+and judged by `admit`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_evaluate_on_real_candles(spot_1m_dir: Path, tmp_path: Path) -> None:
     assert judged.exit_code == 0, judged.output
     result = json.loads(judged.stdout)
     assert result["train_bars"] > 250 and result["test_bars"] > 80
-    walks = result["out_of_sample"]
+    engine, walks = result["out_of_sample"], result["walk"]  # the engine judged, the walk reported
+    assert engine["flat"]["return_pct"] == 0.0 and engine["supervised:baseline-momentum-k0.5"]["trades"] > 0
     assert walks["flat"]["return_pct"] == 0.0 and walks["supervised:baseline-momentum-k0.5"]["trades"] > 0
     admitted = runner.invoke(cli, ["research", "rl", "admit", "--verdict", str(out / "verdict.json")])
     assert admitted.exit_code == (0 if result["passed"] else 1)

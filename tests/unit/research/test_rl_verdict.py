@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from application.research.rl_verdict import RL_WEIGHT, CurvePoint, SeedRun, admission, coefficient_of_variation, judge
+import attrs
+
+from application.research.rl_verdict import (
+    ENGINE_BASIS,
+    RL_WEIGHT,
+    CurvePoint,
+    SeedRun,
+    admission,
+    coefficient_of_variation,
+    judge,
+)
 from domain.risk.decisions import Allowed, Denied
 
 
@@ -47,3 +57,13 @@ def test_the_rl_member_is_refused_without_a_passing_verdict() -> None:
     failed = admission(judge([_run(0, 1.0, -1.0, -3.0)], "baseline", 0.5))
     assert isinstance(failed, Denied) and failed.rules == ("rl_verdict",) * len(failed.reasons)
     assert any("does not beat" in r.message for r in failed.reasons)
+
+
+def test_the_out_of_sample_criterion_is_the_engine_s_and_an_older_verdict_is_refused() -> None:
+    verdict = judge([_run(s, -2.0, 1.0, 0.2) for s in range(3)], "baseline", 0.5)
+    assert verdict.basis == ENGINE_BASIS and all("in the backtest engine" in r for r in verdict.reasons)
+    # a verdict written before the engine measured it (no basis) does not admit, even when it passed
+    passed = judge([_run(s, -2.0, 1.0, 1.5) for s in range(3)], "baseline", 0.5)
+    assert isinstance(admission(passed), Allowed)
+    older = admission(attrs.evolve(passed, basis=""))
+    assert isinstance(older, Denied) and "not measured in the backtest engine" in older.reasons[0].message
