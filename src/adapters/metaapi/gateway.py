@@ -129,12 +129,8 @@ class MetaApiGateway(BrokerGateway):
             return self._execution(client_id, opening, [opening])
         if held is None:
             return None
-        # the position is there before its deal reached the history: it is the fill, commission unknown
-        position = self._parse(lambda r: wire.position(r, self._symbols, self._magic), held)
-        pair = position.pair
-        return None if pair is None else Execution(client_id, position.ticket, pair, position.direction,
-                                                   DealEntry.IN, position.open_price, position.lots, 0.0,
-                                                   position.opened_at)
+        # its deal has not reached the history yet
+        return self._parse(lambda r: wire.position(r, self._symbols, self._magic), held).as_opening(client_id)
 
     def deals(self, since: datetime, until: datetime) -> tuple[Deal, ...]:
         rows = self._deal_rows(since, until)

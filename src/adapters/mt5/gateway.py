@@ -113,12 +113,7 @@ class Mt5Gateway(BrokerGateway):
             return self._execution(client_id, opening, [opening])
         if held is None:
             return None
-        # the position is there before its deal reached the history: it is the fill, commission unknown
-        position = self._position(held)
-        pair = position.pair
-        return None if pair is None else Execution(client_id, position.ticket, pair, position.direction,
-                                                   DealEntry.IN, position.open_price, position.lots, 0.0,
-                                                   position.opened_at)
+        return self._position(held).as_opening(client_id)  # its deal has not reached the history yet
 
     def deals(self, since: datetime, until: datetime) -> tuple[Deal, ...]:
         rows = self._rows(self._mt5.history_deals_get(self._clock.to_server(since), self._clock.to_server(until)),

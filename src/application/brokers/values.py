@@ -175,6 +175,14 @@ class BrokerPosition:
     profit: float = 0.0
     swap: float = 0.0
 
+    def as_opening(self, client_id: str) -> Execution | None:
+        """The position standing for its opening execution while its deal has not reached the
+        history yet (commission unknown); None for a symbol not mapped to a pair."""
+        if self.pair is None:
+            return None
+        return Execution(client_id, self.ticket, self.pair, self.direction, DealEntry.IN, self.open_price, self.lots,
+                         0.0, self.opened_at)
+
 
 @attrs.frozen
 class Deal:
