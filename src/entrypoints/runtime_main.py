@@ -102,7 +102,7 @@ def run_runtime(settings: Settings, *, start: datetime | None, until: datetime |
              model=predictor.version, account=container.account_name(), ruleset=settings.risk.ruleset)
     # the monitor's and reconciliation's messages go through the outbox too, when there is one
     notices = container.notifier() if delivery is None else OutboxNotifier(delivery, container.notifier(), clock.now)
-    if settings.mode == "live" and settings.broker.name != "paper":
+    if settings.broker.name != "paper":  # real orders (live, or a dry-run micro-lot run): reconciled alike
         reconcile_at_start(scan, container.broker_gateway(), notices, clock.now(), log)
     scan_log = ScanLog(log)
     monitor = daily_monitor(settings, notices)
@@ -164,10 +164,11 @@ def _console_stream(container: RuntimeContainer, terminal: Terminal, json_output
 
 def _book_and_controls(container: RuntimeContainer, settings: Settings, stop: threading.Event,
                        log: Any) -> dict[str, Any]:
-    live = settings.mode == "live" and settings.broker.name != "paper"
+    # every order to a real broker is written first, in live mode or not (a dry-run micro-lot run trades too)
+    real_orders = settings.broker.name != "paper"
     book, control_repo, patterns, intents = open_when_up(
         lambda: (container.risk_book(), container.control_repository(), container.pattern_repository(),
-                 container.order_intents() if live else None),
+                 container.order_intents() if real_orders else None),
         settings, stop)
     controls = controls_reader(default_controls(settings), control_repo, settings.guards.kill_switch,
                                on_error=lambda why: log.error("controls_unreadable", error=why))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -68,9 +69,11 @@ class Killed(BaseException):
     """The process dying: no handler of the runtime's catches it, nothing after it runs."""
 
 
+@pytest.mark.parametrize("mode", ["live", "dryrun"])  # a dry-run against a real broker (micro-lot) sends orders too
 def test_a_runtime_killed_between_order_and_record_books_the_position_once_at_restart(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
     live = LiveAccount(tmp_path)
+    live.settings = attrs.evolve(live.settings, mode=mode)
 
     def killed(*args: object, **kwargs: object) -> bool:
         raise Killed
@@ -89,7 +92,7 @@ def test_a_runtime_killed_between_order_and_record_books_the_position_once_at_re
     assert recovered["signal_id"] == held.comment and recovered["price"] == held.price_open
     assert not [e for e in events if e["event"] in ("broker_position_unknown", "order_unresolved", "scan_failed")]
     [row] = [r for r in stored_rows(live.url) if r["signal_id"] == held.comment]
-    assert row["size"] == held.volume and row["entry_fill_price"] == held.price_open
+    assert row["mode"] == mode and row["size"] == held.volume and row["entry_fill_price"] == held.price_open
     assert row["result"] in ("W", "L")  # managed from then on: closed by the runtime within its holding time
     assert ticket not in live.terminal.positions
     assert "Booked late from the broker's fill" in printed
