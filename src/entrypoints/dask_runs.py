@@ -1,6 +1,7 @@
-"""``--scheduler ADDRESS`` / ``--local N`` for the commands that split their work into pieces
-(``tradeai backtest``, ``tradeai challenge simulate``): the TaskRunner the pieces run through. With
-neither, the pieces run here, in turn, and no dask is imported: the default install stays lean."""
+"""``--scheduler ADDRESS`` / ``--local N`` for the commands that run work on Dask: the client
+(``dask_session``, for ``tradeai sweep``) and the TaskRunner the pieces of ``tradeai backtest`` and
+``tradeai challenge simulate`` run through. Given neither, those pieces run here, in turn, and no
+dask is imported: the default install stays lean."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import click
 
@@ -23,10 +25,20 @@ def task_runner(scheduler: str | None, local_workers: int | None) -> Iterator[Ta
     if scheduler is None and local_workers is None:
         yield SerialRunner()
         return
+    from adapters.dask.runner import DaskTaskRunner
+
+    with dask_session(scheduler, local_workers) as client:
+        yield DaskTaskRunner(client)
+
+
+@contextmanager
+def dask_session(scheduler: str | None, local_workers: int | None) -> Iterator[Any]:
+    """A distributed.Client on ``scheduler``, or on a LocalCluster of ``local_workers`` processes
+    (neither: one sized to the machine). Exits 2 with the reason when both are given, dask is not
+    installed or the scheduler cannot be reached."""
     if scheduler is not None and local_workers is not None:
         _usage("give --scheduler ADDRESS or --local N, not both")
     from adapters.dask.cluster import DaskUnavailable, dask_client
-    from adapters.dask.runner import DaskTaskRunner
 
     _quieter_dask()
     with ExitStack() as stack:
@@ -34,7 +46,7 @@ def task_runner(scheduler: str | None, local_workers: int | None) -> Iterator[Ta
             client = stack.enter_context(dask_client(scheduler, local_workers, timeout_s=connect_timeout_s()))
         except DaskUnavailable as exc:
             _usage(str(exc))
-        yield DaskTaskRunner(client)
+        yield client
 
 
 def _quieter_dask() -> None:

@@ -45,17 +45,15 @@ def sweep(ctx: click.Context, grid_path: Path, scheduler: str | None, local_work
           as_json: bool) -> None:
     """Run a hyperparameter x fold x pair sweep on Dask (a local cluster sized to the machine unless
     --scheduler or --local says otherwise). Exit codes: 0 done, 1 some cell failed, 2 bad input."""
-    from adapters.dask.cluster import DaskUnavailable, dask_client
     from adapters.dask.executor import DaskCellRunner
     from adapters.torch.runs_log import CsvSweepLog, RunLogError
     from application.sweeps.run import run_sweep
     from domain.sweeps.spec import SweepSpecError
     from entrypoints.cli.features import code_version
+    from entrypoints.dask_runs import dask_session
     from entrypoints.sweep_cell import CellPaths, run_cell
     from entrypoints.sweep_output import CellBar, describe, plan_sweep, write_summary
 
-    if scheduler and local_workers:
-        fail("give --scheduler or --local, not both", EXIT_USAGE)
     settings = settings_from_context(ctx).settings
     data = data_dir or Path(settings.candles.data_dir)
     location = features_at or str(data / "features")
@@ -68,11 +66,9 @@ def sweep(ctx: click.Context, grid_path: Path, scheduler: str | None, local_work
     log = CsvSweepLog(models / "runs.csv")
     varied = tuple(name for name, _ in spec.grid)
     try:
-        with dask_client(scheduler, local_workers) as client, CellBar(not as_json, len(plan.cells), varied) as bar:
+        with dask_session(scheduler, local_workers) as client, CellBar(not as_json, len(plan.cells), varied) as bar:
             result = run_sweep(spec, plan.cells, DaskCellRunner(client, partial(run_cell, paths=paths)), log,
                                bar.done)
-    except DaskUnavailable as exc:
-        fail(str(exc), EXIT_USAGE)
     except RunLogError as exc:
         fail(str(exc), EXIT_FAILURE)
     payload: dict[str, Any] = {**result.as_dict(), "folds": plan.folds, "dropped_folds": list(plan.dropped),
